@@ -1,0 +1,237 @@
+"""Layer: the base class every layer shares.
+
+A layer's life, as in Keras:
+    ``__init__``  stores and validates the hyper-parameters;
+    ``build``     creates the weights from the input's feature shape, on first call;
+    ``forward``   computes the output from a Tensor4D, caching what backward needs;
+    ``backward``  receives dL/d(output), fills ``gradients`` and returns dL/d(input).
+
+Weights live in one ordered dict, in Keras' ``get_weights`` order, and are
+reachable as attributes (``layer.kernel``). Optimizers update them in place, so
+an array keeps its identity for the life of the layer. Gradients are kept
+under the same names. Shapes given to ``build`` and returned by
+``compute_output_shape`` are feature shapes without the batch axis, e.g.
+``(784,)`` or ``(28, 28, 1)``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+
+from .. import activations, backend, initializers, regularizers
+from ..backend import xp
+from ..tensor import LogitsGradient, Tensor4D
+
+_name_counts: defaultdict[str, int] = defaultdict(int)
+
+
+def _unique_name(prefix: str) -> str:
+    count = _name_counts[prefix]
+    _name_counts[prefix] += 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def _snake_case(name: str) -> str:
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def padded_shape(feature_shape: tuple) -> tuple:
+    """The Tensor4D feature axes of a natural feature shape: (784,) -> (1, 1, 784)."""
+    return (1,) * (3 - len(feature_shape)) + tuple(feature_shape)
+
+
+def validate_positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int,)) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    return int(value)
+
+
+def normalize_tuple(name: str, value, length: int = 2) -> tuple:
+    """Turn 3 into (3, 3) and check (3, 2); every entry a positive integer."""
+    values = (value,) * length if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(values, (tuple, list)) or len(values) != length:
+        raise ValueError(f"`{name}` must be an integer or a tuple of {length} integers. Received: {name}={value!r}")
+    return tuple(validate_positive_int(name, v) for v in values)
+
+
+def normalize_padding(padding) -> str:
+    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        raise ValueError(f"`padding` must be 'valid' or 'same'. Received: padding={padding!r}")
+    return padding.lower()
+
+
+class Layer:
+    """Base class of all layers.
+
+    Args:
+        name: unique name; defaults to the class name in snake_case ('dense', 'dense_1', ...).
+        trainable: whether the optimizers update this layer's weights.
+        dtype: float type of the weights and of the computation (default ``floatx()``, 'float32').
+    """
+
+    def __init__(self, name: str | None = None, trainable: bool = True, dtype=None) -> None:
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError(f"`name` must be a non-empty string. Received: name={name!r}")
+        self.name = name or _unique_name(_snake_case(type(self).__name__))
+        self.trainable = bool(trainable)
+        self.dtype = backend.standardize_dtype(dtype)
+        self.built = False
+        self.input_shape: tuple | None = None
+        self.output_shape: tuple | None = None
+        self.activation = activations.get(None)
+        self._weights: dict = {}
+        self._weight_trainable: dict[str, bool] = {}
+        self._regularizers: dict = {}
+        self._gradients: dict = {}
+
+    # ----------------------------------------------------------------- weights
+    def add_weight(self, name: str, shape: tuple, initializer="glorot_uniform", regularizer=None,
+                   trainable: bool = True):
+        """Create a weight array, register it under ``name`` and return it."""
+        value = initializers.get(initializer)(tuple(shape), dtype=self.dtype)
+        self._weights[name] = xp.ascontiguousarray(value, dtype=self.dtype)
+        self._weight_trainable[name] = trainable
+        self._regularizers[name] = regularizers.get(regularizer)
+        return self._weights[name]
+
+    def __getattr__(self, name: str):
+        weights = self.__dict__.get("_weights")
+        if weights is not None and name in weights:
+            return weights[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _trainable_names(self) -> list[str]:
+        if not self.trainable:
+            return []
+        return [name for name, flag in self._weight_trainable.items() if flag]
+
+    @property
+    def weights(self) -> list:
+        """All weight arrays, in Keras' ``get_weights`` order."""
+        return list(self._weights.values())
+
+    @property
+    def trainable_weights(self) -> list:
+        return [self._weights[name] for name in self._trainable_names()]
+
+    @property
+    def non_trainable_weights(self) -> list:
+        trainable = set(self._trainable_names())
+        return [value for name, value in self._weights.items() if name not in trainable]
+
+    @property
+    def gradients(self) -> list:
+        """dL/dw for each of ``trainable_weights``, filled by the last ``backward``."""
+        names = self._trainable_names()
+        missing = [name for name in names if name not in self._gradients]
+        if missing:
+            raise RuntimeError(
+                f"Layer '{self.name}' has no gradient for {missing}: call backward() after a forward pass first."
+            )
+        return [self._gradients[name] for name in names]
+
+    def _set_gradient(self, name: str, value) -> None:
+        """Store dL/d(weight), adding the weight's regularization gradient."""
+        regularizer = self._regularizers.get(name)
+        if regularizer is not None:
+            value = value + regularizer.gradient(self._weights[name])
+        self._gradients[name] = value
+
+    @property
+    def losses(self) -> list[float]:
+        """Regularization penalties of this layer's weights (added to the training loss)."""
+        return [reg.penalty(self._weights[name]) for name, reg in self._regularizers.items() if reg is not None]
+
+    def get_weights(self) -> list:
+        """Copies of all weights in Keras order (e.g. Dense: [kernel, bias])."""
+        return [w.copy() for w in self._weights.values()]
+
+    def set_weights(self, weights) -> None:
+        """Copy ``weights`` (Keras order and shapes) into this layer's arrays, in place."""
+        weights = list(weights)
+        if len(weights) != len(self._weights):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(self._weights)} weight arrays "
+                f"({', '.join(self._weights) or 'none'}), received {len(weights)}."
+            )
+        for (name, current), new in zip(self._weights.items(), weights):
+            new = xp.asarray(new)
+            if new.shape != current.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' weight '{name}' has shape {current.shape}, received shape {new.shape}."
+                )
+            current[...] = new
+
+    def count_params(self) -> int:
+        return sum(math.prod(w.shape) for w in self._weights.values())
+
+    # ------------------------------------------------------------ computation
+    def build(self, input_shape: tuple) -> None:
+        """Create the weights for inputs of feature shape ``input_shape``; default: none."""
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Feature shape of the output for a feature shape of input; default: unchanged."""
+        return tuple(input_shape)
+
+    def build_for(self, input_shape: tuple) -> tuple:
+        """Build (once) for ``input_shape`` and return the output feature shape."""
+        input_shape = tuple(int(d) for d in input_shape)
+        if not self.built:
+            self.input_shape = input_shape
+            self.build(input_shape)
+            self.output_shape = self.compute_output_shape(input_shape)
+            self.built = True
+        elif padded_shape(input_shape) != padded_shape(self.input_shape):
+            raise ValueError(
+                f"Layer '{self.name}' was built for inputs of shape {(None,) + self.input_shape}, "
+                f"received shape {(None,) + input_shape}."
+            )
+        return self.output_shape
+
+    def __call__(self, inputs, training: bool = False):
+        """Run forward. A Tensor4D gives a Tensor4D; an array ``(batch, *features)`` gives an array."""
+        if isinstance(inputs, Tensor4D):
+            x, feature_shape, natural = inputs, inputs.shape[1:], False
+        else:
+            array = xp.asarray(inputs)
+            x = Tensor4D.from_natural(array)
+            feature_shape = array.shape[1:]
+            natural = True
+        output_shape = self.build_for(feature_shape)
+        if x.dtype != self.dtype:
+            x = Tensor4D(x.data.astype(self.dtype))
+        y = self.forward(x, training=training)
+        return y.to_natural(output_shape) if natural else y
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        raise NotImplementedError
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        raise NotImplementedError
+
+    def _activate(self, z) -> Tensor4D:
+        """Apply the activation to the pre-activation ``z``, caching both for backward."""
+        self._z = z
+        self._y = self.activation.forward(z)
+        return Tensor4D(self._y)
+
+    def _activation_backward(self, grad: Tensor4D):
+        """dL/dz from dL/dy; a LogitsGradient is already dL/dz."""
+        if isinstance(grad, LogitsGradient):
+            return grad.data
+        return self.activation.backward(self._z, self._y, grad.data)
+
+    # ------------------------------------------------------------ description
+    def get_config(self) -> dict:
+        """The constructor arguments; ``type(layer)(**layer.get_config())`` rebuilds the layer."""
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"

@@ -1,0 +1,86 @@
+"""Weight penalties: added to the loss, their gradients added to the weights' gradients.
+
+    L1(l1)       penalty = l1 · Σ|w|           gradient = l1 · sign(w)
+    L2(l2)       penalty = l2 · Σ w²           gradient = 2 · l2 · w
+    L1L2(l1, l2) the sum of both
+
+Keras' defaults: ``l1(0.01)``, ``l2(0.01)``, ``l1_l2(l1=0.0, l2=0.0)``.
+"""
+
+from __future__ import annotations
+
+from .backend import xp
+
+
+class Regularizer:
+    """A penalty on one weight array: ``penalty(w) -> float``, ``gradient(w) -> array``."""
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
+        for name, value in (("l1", l1), ("l2", l2)):
+            if not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"`{name}` must be a non-negative number. Received: {name}={value!r}")
+        self.l1 = float(l1)
+        self.l2 = float(l2)
+
+    def penalty(self, w) -> float:
+        total = 0.0
+        if self.l1:
+            total += self.l1 * float(xp.abs(w).sum())
+        if self.l2:
+            total += self.l2 * float((w * w).sum())
+        return total
+
+    def gradient(self, w):
+        grad = xp.zeros_like(w)
+        if self.l1:
+            grad += xp.asarray(self.l1, dtype=w.dtype) * xp.sign(w)
+        if self.l2:
+            grad += xp.asarray(2 * self.l2, dtype=w.dtype) * w
+        return grad
+
+    __call__ = penalty
+
+    def get_config(self) -> dict:
+        return {"l1": self.l1, "l2": self.l2}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(l1={self.l1}, l2={self.l2})"
+
+
+class L1(Regularizer):
+    """L1 penalty ``l1 · Σ|w|``."""
+
+    def __init__(self, l1: float = 0.01) -> None:
+        super().__init__(l1=l1)
+
+
+class L2(Regularizer):
+    """L2 penalty ``l2 · Σ w²``."""
+
+    def __init__(self, l2: float = 0.01) -> None:
+        super().__init__(l2=l2)
+
+
+class L1L2(Regularizer):
+    """Both penalties: ``l1 · Σ|w| + l2 · Σ w²``."""
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
+        super().__init__(l1=l1, l2=l2)
+
+
+l1 = L1
+l2 = L2
+l1_l2 = L1L2
+
+_REGISTRY = {"l1": L1, "l2": L2, "l1_l2": L1L2}
+
+
+def get(identifier) -> Regularizer | None:
+    """Return a regularizer from None, a name ('l2') or a Regularizer."""
+    if identifier is None or isinstance(identifier, Regularizer):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier in _REGISTRY:
+            return _REGISTRY[identifier]()
+        raise ValueError(f"Unknown regularizer {identifier!r}. Valid names: {', '.join(sorted(_REGISTRY))}.")
+    raise TypeError(f"A regularizer must be None, a name such as 'l2', or a Regularizer. Received: {identifier!r}")

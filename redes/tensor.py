@@ -1,0 +1,98 @@
+"""Tensor4D: the NHWC container that every layer receives and returns."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from .backend import xp
+
+
+class Tensor4D:
+    """A zero-copy view of a C-contiguous 4-D array in NHWC layout.
+
+    Layout: ``(batch, height, width, channels)``. Flat features are stored as
+    ``(batch, 1, 1, features)``; a sequence of vectors as ``(batch, 1, steps, features)``.
+    Wrapping and unwrapping are O(1): ``np.asarray(t)`` shares memory with ``t``.
+
+    Example:
+        >>> t = Tensor4D(np.zeros((2, 28, 28, 1), dtype="float32"))
+        >>> t.shape
+        (2, 28, 28, 1)
+        >>> Tensor4D.from_natural(np.ones((2, 10))).shape
+        (2, 1, 1, 10)
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data) -> None:
+        if isinstance(data, Tensor4D):
+            data = data.data
+        if not hasattr(data, "ndim") or data.ndim != 4:
+            shape = getattr(data, "shape", None)
+            raise ValueError(
+                "Tensor4D wraps a 4-D array (batch, height, width, channels). "
+                f"Received an array of shape {shape}; use Tensor4D.from_natural for (batch, features)."
+            )
+        if not data.flags.c_contiguous:
+            data = xp.ascontiguousarray(data)
+        self.data = data
+
+    @classmethod
+    def from_natural(cls, array) -> "Tensor4D":
+        """Wrap ``(batch, *features)`` with 1 to 3 feature axes, padding axes of size 1 on the left.
+
+        ``(N, F)`` becomes ``(N, 1, 1, F)``, ``(N, H, W)`` becomes ``(N, 1, H, W)``,
+        ``(N, H, W, C)`` stays. Zero copy for contiguous input.
+        """
+        array = xp.asarray(array)
+        if not 2 <= array.ndim <= 4:
+            raise ValueError(
+                "Expected an array of shape (batch, features), (batch, height, width) or "
+                f"(batch, height, width, channels). Received shape {array.shape}."
+            )
+        padded = (array.shape[0],) + (1,) * (4 - array.ndim) + array.shape[1:]
+        return cls(xp.ascontiguousarray(array).reshape(padded))
+
+    def to_natural(self, feature_shape: Sequence[int]) -> object:
+        """Return the data reshaped to ``(batch, *feature_shape)`` (a view, no copy)."""
+        return self.data.reshape((self.data.shape[0],) + tuple(feature_shape))
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def batch_size(self) -> int:
+        return self.data.shape[0]
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __len__(self) -> int:
+        return self.data.shape[0]
+
+    def __getitem__(self, index):
+        """Index like the array; a 4-D result stays a Tensor4D (e.g. ``t[:32]``)."""
+        result = self.data[index]
+        return Tensor4D(result) if getattr(result, "ndim", 0) == 4 else result
+
+    def __repr__(self) -> str:
+        return f"Tensor4D(shape={self.shape}, dtype={self.dtype.name})"
+
+
+class LogitsGradient(Tensor4D):
+    """A gradient already taken with respect to the output layer's pre-activation.
+
+    A cross-entropy loss after a softmax (or sigmoid) output differentiates
+    through both at once, dL/dz = (p − y) / N, which stays finite where p
+    saturates. The output layer receives this type in backward and skips its
+    activation's derivative.
+    """
+
+    __slots__ = ()

@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+
+from helpers import check_layer_gradients, import_tensorflow
+from redes import Tensor4D, layers, regularizers
+
+
+@pytest.mark.parametrize("activation", ["linear", "relu", "tanh", "softmax", "sigmoid"])
+@pytest.mark.parametrize("shape", [(4, 1, 1, 5), (2, 3, 2, 5)])
+def test_dense_gradients(activation, shape):
+    layer = layers.Dense(3, activation=activation, dtype="float64")
+    x = np.random.default_rng(1).standard_normal(shape)
+    check_layer_gradients(layer, x)
+
+
+def test_dense_regularizer_gradient_and_penalty():
+    layer = layers.Dense(3, kernel_regularizer=regularizers.l2(0.1), bias_regularizer=regularizers.l1(0.2),
+                         bias_initializer="ones", dtype="float64")
+    x = np.random.default_rng(2).standard_normal((4, 1, 1, 5))
+    y = layer(Tensor4D(x))
+    layer.backward(Tensor4D(np.zeros(y.shape)))
+    kernel_grad, bias_grad = layer.gradients
+    np.testing.assert_allclose(kernel_grad, 2 * 0.1 * layer.kernel)
+    np.testing.assert_allclose(bias_grad, 0.2 * np.ones(3))
+    assert layer.losses == pytest.approx([0.1 * (layer.kernel ** 2).sum(), 0.2 * 3])
+
+
+def test_dense_matches_naive_loop_on_images():
+    layer = layers.Dense(4)
+    x = np.random.default_rng(3).standard_normal((2, 3, 5, 6)).astype("float32")
+    y = np.asarray(layer(Tensor4D(x)))
+    expected = np.einsum("nhwc,cu->nhwu", x, layer.kernel) + layer.bias
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
+    assert y.dtype == np.float32
+
+
+def test_dense_natural_arrays_and_weights_order():
+    layer = layers.Dense(7, use_bias=True)
+    out = layer(np.ones((3, 5), dtype="float32"))
+    assert out.shape == (3, 7)
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (5, 7) and bias.shape == (7,)
+    assert layer.count_params() == 5 * 7 + 7
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "4"])
+def test_dense_rejects_bad_units(bad):
+    with pytest.raises(ValueError, match="units"):
+        layers.Dense(bad)
+
+
+def test_dense_rejects_input_of_another_shape():
+    layer = layers.Dense(2)
+    layer(np.ones((1, 4), dtype="float32"))
+    with pytest.raises(ValueError, match="built for inputs of shape"):
+        layer(np.ones((1, 5), dtype="float32"))
+
+
+def test_set_weights_checks_count_and_shapes():
+    layer = layers.Dense(2)
+    layer(np.ones((1, 3), dtype="float32"))
+    with pytest.raises(ValueError, match="expects 2 weight arrays"):
+        layer.set_weights([np.zeros((3, 2))])
+    with pytest.raises(ValueError, match="has shape"):
+        layer.set_weights([np.zeros((2, 3)), np.zeros(2)])
+    kernel = layer.kernel
+    layer.set_weights([np.ones((3, 2)), np.zeros(2)])
+    assert layer.kernel is kernel and (kernel == 1).all()
+
+
+@pytest.mark.parametrize("dtype,atol", [("float32", 1e-5), ("float64", 1e-12)])
+def test_dense_tensorflow_parity(dtype, atol):
+    tf = import_tensorflow()
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((6, 8)).astype(dtype)
+    ours = layers.Dense(5, activation="tanh", dtype=dtype)
+    theirs = tf.keras.layers.Dense(5, activation="tanh", dtype=dtype)
+    theirs.build((None, 8))
+    ours(x)
+    ours.set_weights(theirs.get_weights())
+    upstream = rng.standard_normal((6, 5)).astype(dtype)
+    x_tf = tf.constant(x)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x_tf)
+        y_tf = theirs(x_tf)
+        loss = tf.reduce_sum(y_tf * upstream)
+    y = ours(x)
+    grad_x = np.asarray(ours.backward(Tensor4D.from_natural(upstream))).reshape(x.shape)
+    np.testing.assert_allclose(y, y_tf.numpy(), atol=atol, rtol=0)
+    np.testing.assert_allclose(grad_x, tape.gradient(loss, x_tf).numpy(), atol=atol, rtol=0)
+    for ours_grad, their_grad in zip(ours.gradients, tape.gradient(loss, theirs.trainable_weights)):
+        np.testing.assert_allclose(ours_grad, their_grad.numpy(), atol=atol * 10, rtol=0)
