@@ -1,7 +1,20 @@
-"""redes: a neural-network framework in pure NumPy with Keras conventions."""
+"""redes: a neural-network framework in pure NumPy with Keras conventions.
 
-from . import activations, initializers, layers, regularizers
+Example:
+    >>> from redes import Sequential, layers, optimizers
+    >>> model = Sequential([layers.Input((784,)), layers.Dense(10, activation="softmax")])
+    >>> model.compile(optimizer=optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+"""
+
+from . import activations, callbacks, datasets, initializers, layers, losses, metrics, optimizers, regularizers
 from .backend import floatx, set_floatx, set_random_seed
+from .models import Model, RedeNeural, Sequential
 from .tensor import Tensor4D
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Model", "RedeNeural", "Sequential", "Tensor4D",
+    "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "optimizers",
+    "regularizers", "floatx", "set_floatx", "set_random_seed",
+]

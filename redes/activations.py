@@ -15,7 +15,7 @@ Equations (element-wise unless noted; g = dL/dy):
     softmax     y = eᶻ / Σ eᶻ  (last axis)       dz = y · (g − Σ g·y)
     softplus    y = log(1 + eᶻ)                  dz = g · sigmoid(z)
     swish/silu  y = z · sigmoid(z)               dz = g · (s + z·s(1 − s)),  s = sigmoid(z)
-    gelu        y = z · Φ(z)  (exact, erf)       dz = g · (Φ(z) + z·φ(z))
+    gelu        y = z · Φ(z)  (exact: Φ(z) = erfc(−z/√2)/2)   dz = g · (Φ(z) + z·φ(z))
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from ._math import erfc
 from .backend import xp
-from ._math import erf
 
 
 class ActivationFunction:
@@ -89,7 +89,8 @@ def _elu_backward(z, y, grad, alpha=1.0):
 def _sigmoid(z):
     # Split by sign so that exp never overflows: for z < 0, σ(z) = eᶻ / (1 + eᶻ).
     e = xp.exp(-xp.abs(z))
-    return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    r = 1 / (1 + e)
+    return xp.where(z >= 0, r, e * r)
 
 
 def _sigmoid_backward(z, y, grad):
@@ -131,14 +132,18 @@ def _silu_backward(z, y, grad):
     return grad * (s + z * s * (1 - s))
 
 
+def _normal_cdf(z):
+    # Φ(z) = erfc(−z/√2) / 2, as TensorFlow: accurate in the left tail, where 1 + erf(z/√2) cancels.
+    return 0.5 * erfc(z * _scalar(-1 / math.sqrt(2), z))
+
+
 def _gelu(z):
-    return 0.5 * z * (1 + erf(z * _scalar(1 / math.sqrt(2), z)))
+    return z * _normal_cdf(z)
 
 
 def _gelu_backward(z, y, grad):
-    cdf = 0.5 * (1 + erf(z * _scalar(1 / math.sqrt(2), z)))
     pdf = xp.exp(-0.5 * z * z) * _scalar(1 / math.sqrt(2 * math.pi), z)
-    return grad * (cdf + z * pdf)
+    return grad * (_normal_cdf(z) + z * pdf)
 
 
 _REGISTRY: dict[str, tuple[Callable, Callable]] = {

@@ -12,6 +12,15 @@ kernel ``(kh, kw, in, out)``: fan_in = kh·kw·in, fan_out = kh·kw·out.
 The truncated normals redraw values beyond two standard deviations, and the
 0.8796 factor (the std of a unit normal truncated at ±2) restores the variance,
 as Keras' ``VarianceScaling`` does.
+
+Randomness, as Keras 3: an initializer built with ``seed`` returns the same
+values at every call; without one it draws from the global generator, which
+``redes.set_random_seed`` makes repeatable. Values are drawn in the requested
+dtype (float16 via float32), without a float64 intermediate.
+
+Example:
+    >>> GlorotUniform(seed=0)((784, 10)).dtype
+    dtype('float32')
 """
 
 from __future__ import annotations
@@ -37,14 +46,22 @@ def compute_fans(shape: tuple) -> tuple[int, int]:
 
 
 class Initializer:
-    """Base class: ``initializer(shape, dtype) -> array``."""
+    """Base class: ``initializer(shape, dtype) -> array``.
+
+    Args:
+        seed: a non-negative integer makes every call return the same values; None draws
+            from the global generator (see ``redes.set_random_seed``).
+    """
 
     def __init__(self, seed: int | None = None) -> None:
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer))):
+            raise TypeError(f"`seed` must be an integer or None. Received: seed={seed!r}")
+        if seed is not None and seed < 0:
+            raise ValueError(f"`seed` must be a non-negative integer. Received: seed={seed!r}")
         self.seed = seed
-        self._rng = numpy.random.default_rng(seed) if seed is not None else None
 
     def _generator(self) -> numpy.random.Generator:
-        return self._rng if self._rng is not None else backend.rng()
+        return numpy.random.default_rng(self.seed) if self.seed is not None else backend.rng()
 
     def __call__(self, shape: tuple, dtype=None):
         raise NotImplementedError
@@ -87,24 +104,28 @@ class _VarianceScaling(Initializer):
         fan_in, fan_out = compute_fans(tuple(shape))
         fan = fan_in if self.mode == "fan_in" else (fan_in + fan_out) / 2
         variance = self.scale / max(1.0, fan)
+        dtype = backend.standardize_dtype(dtype)
+        draw_dtype = "float64" if dtype == "float64" else "float32"  # the generator has no float16
         generator = self._generator()
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
-            values = generator.uniform(-limit, limit, size=shape)
+            values = generator.random(size=shape, dtype=draw_dtype)  # U[0, 1)
+            values *= 2 * limit
+            values -= limit
         else:
-            std = math.sqrt(variance) / _TRUNCATED_STD
-            values = _truncated_normal(generator, shape, std)
-        return xp.asarray(values, dtype=backend.standardize_dtype(dtype))
+            values = _truncated_normal(generator, shape, draw_dtype)
+            values *= math.sqrt(variance) / _TRUNCATED_STD
+        return xp.asarray(values.astype(dtype, copy=False))
 
 
-def _truncated_normal(generator: numpy.random.Generator, shape, std: float):
-    """Normal samples with |x| <= 2·std, by redrawing the ones outside."""
-    values = generator.standard_normal(size=shape)
+def _truncated_normal(generator: numpy.random.Generator, shape, dtype: str):
+    """Standard normal samples with |x| <= 2, by redrawing the ones outside."""
+    values = generator.standard_normal(size=shape, dtype=dtype)
     outside = numpy.abs(values) > 2
     while outside.any():
-        values[outside] = generator.standard_normal(size=int(outside.sum()))
+        values[outside] = generator.standard_normal(size=int(outside.sum()), dtype=dtype)
         outside = numpy.abs(values) > 2
-    return values * std
+    return values
 
 
 class GlorotUniform(_VarianceScaling):

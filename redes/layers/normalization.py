@@ -1,0 +1,278 @@
+"""Normalization layers: BatchNormalization and LayerNormalization, over the last (channels) axis."""
+
+from __future__ import annotations
+
+import numbers
+
+from .. import initializers, regularizers
+from ..backend import xp
+from ..tensor import Tensor4D
+from .base import Layer
+
+
+def _check_real(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a number. Received: {name}={value!r}")
+    return float(value)
+
+
+def _check_axis(axis) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"`axis` must be an integer. Received: axis={axis!r}")
+    if axis != -1:
+        raise ValueError(
+            "`axis` must be -1: only the last (channels) axis of NHWC data is supported. "
+            f"Received: axis={axis!r}"
+        )
+    return -1
+
+
+def _check_epsilon(epsilon) -> float:
+    epsilon = _check_real("epsilon", epsilon)
+    if not epsilon > 0:
+        raise ValueError(f"`epsilon` must be a positive number. Received: epsilon={epsilon!r}")
+    return epsilon
+
+
+def _column_sums(a):
+    """Σ over the rows of an (M, C) array, as a matrix-vector product: faster and more accurate than sum(0)."""
+    return xp.ones(a.shape[0], dtype=a.dtype) @ a  # (C,)
+
+
+def _row_means(a):
+    """Mean over the columns of an (M, C) array, kept as a column (M, 1)."""
+    means = a @ xp.ones(a.shape[1], dtype=a.dtype)
+    means /= a.shape[1]
+    return means[:, None]
+
+
+class BatchNormalization(Layer):
+    """Normalizes each channel with the batch's statistics in training, moving statistics otherwise.
+
+    Args:
+        axis: the normalized (channels) axis; only -1, the last axis of NHWC data, is supported.
+        momentum: weight of the old value in the moving statistics' update, in [0, 1] (Keras' direction).
+        epsilon: positive number added to the variance before the square root.
+        center, scale: whether to learn the offset ``beta`` and the factor ``gamma``.
+        beta_initializer, gamma_initializer: initializers of the learned weights ('zeros', 'ones').
+        moving_mean_initializer, moving_variance_initializer: initial moving statistics ('zeros', 'ones').
+        beta_regularizer, gamma_regularizer: optional penalties on ``beta`` and ``gamma``.
+
+    The batch statistics are used when the call has ``training=True`` *and* the layer is
+    trainable; ``trainable=False`` freezes gamma and beta and switches to the moving
+    statistics, as in Keras.
+
+    Input shape: (batch, h, w, c); flat data is (batch, 1, 1, c).
+    Output shape: (batch, h, w, c), unchanged.
+    Weights, in Keras order: gamma (c,), beta (c,) trainable; moving_mean (c,), moving_variance (c,)
+    non-trainable.
+
+    Equations, with X the input as an (M, c) matrix (M = batch·h·w) and G = dL/dY:
+        training   μ = Σ_rows X / M,  σ² = Σ_rows (X − μ)² / M  (biased),  x̂ = (X − μ) / √(σ² + ε)
+                   Y = γ x̂ + β
+                   moving_mean ← momentum·moving_mean + (1 − momentum)·μ   (likewise moving_variance, σ²)
+                   dL/dγ = Σ_rows G ⊙ x̂,  dL/dβ = Σ_rows G
+                   dL/dX = γ / (M √(σ² + ε)) ⊙ (M G − dL/dβ − x̂ ⊙ dL/dγ)
+        inference  μ, σ² = moving_mean, moving_variance;  Y = γ (X − μ) / √(σ² + ε) + β
+                   dL/dX = γ / √(σ² + ε) ⊙ G  (dL/dγ, dL/dβ as above)
+
+    Example:
+        >>> bn = BatchNormalization(momentum=0.9)
+        >>> y = bn(np.random.randn(32, 8).astype("float32"), training=True)  # per-feature mean 0, std ≈ 1
+        >>> bn.moving_mean.shape, len(bn.trainable_weights), len(bn.non_trainable_weights)
+        ((8,), 2, 2)
+    """
+
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.axis = _check_axis(axis)
+        self.momentum = _check_real("momentum", momentum)
+        if not 0.0 <= self.momentum <= 1.0:
+            raise ValueError(f"`momentum` must be a number in [0, 1]. Received: momentum={momentum!r}")
+        self.epsilon = _check_epsilon(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+
+    def build(self, input_shape: tuple) -> None:
+        channels = (input_shape[-1],)
+        if self.scale:
+            self.add_weight("gamma", channels, self.gamma_initializer, self.gamma_regularizer)
+        if self.center:
+            self.add_weight("beta", channels, self.beta_initializer, self.beta_regularizer)
+        self.add_weight("moving_mean", channels, self.moving_mean_initializer, trainable=False)
+        self.add_weight("moving_variance", channels, self.moving_variance_initializer, trainable=False)
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        x2 = x.data.reshape(-1, x.shape[-1])  # (M, C) view
+        self._batch_statistics = bool(training) and self.trainable
+        if self._batch_statistics:
+            y = self._forward_training(x2)
+        else:
+            y = self._forward_inference(x2)
+        return Tensor4D(y.reshape(x.shape))
+
+    def _forward_training(self, x2):
+        m = x2.shape[0]
+        mean = _column_sums(x2) / m
+        xhat = x2 - mean  # (M, C): centred now, normalized in place below
+        y = xp.multiply(xhat, xhat)  # squares; the buffer is reused for the output
+        var = _column_sums(y) / m
+        inv_std = 1.0 / xp.sqrt(var + self.epsilon)
+        xhat *= inv_std
+        if self.scale:
+            xp.multiply(xhat, self.gamma, out=y)
+        else:
+            xp.copyto(y, xhat)
+        if self.center:
+            y += self.beta
+        self.moving_mean *= self.momentum
+        self.moving_mean += mean * (1.0 - self.momentum)
+        self.moving_variance *= self.momentum
+        self.moving_variance += var * (1.0 - self.momentum)
+        self._xhat, self._inv_std, self._x = xhat, inv_std, None
+        return y
+
+    def _forward_inference(self, x2):
+        inv_std = 1.0 / xp.sqrt(self.moving_variance + self.epsilon)
+        factor = inv_std * self.gamma if self.scale else inv_std
+        offset = -self.moving_mean * factor
+        if self.center:
+            offset += self.beta
+        y = x2 * factor
+        y += offset
+        self._x, self._inv_std, self._xhat = x2, inv_std, None
+        return y
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        g2 = grad.data.reshape(-1, grad.shape[-1])  # (M, C)
+        factor = self._inv_std * self.gamma if self.scale else self._inv_std
+        if not self._batch_statistics:
+            if self.trainable:
+                centred_g = self._x - self.moving_mean
+                centred_g *= g2
+                self._set_weight_gradients(_column_sums(centred_g) * self._inv_std, _column_sums(g2))
+            return Tensor4D((g2 * factor).reshape(grad.shape))
+        m = g2.shape[0]
+        dbeta = _column_sums(g2)
+        dx = xp.multiply(g2, self._xhat)
+        dgamma = _column_sums(dx)
+        if self.trainable:
+            self._set_weight_gradients(dgamma, dbeta)
+        xp.multiply(self._xhat, dgamma / m, out=dx)
+        xp.subtract(g2, dx, out=dx)
+        dx -= dbeta / m
+        dx *= factor
+        return Tensor4D(dx.reshape(grad.shape))
+
+    def _set_weight_gradients(self, dgamma, dbeta) -> None:
+        if self.scale:
+            self._set_gradient("gamma", dgamma)
+        if self.center:
+            self._set_gradient("beta", dbeta)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+        }
+
+
+class LayerNormalization(Layer):
+    """Normalizes each position's features (the last axis) to zero mean and unit variance.
+
+    Args:
+        axis: the normalized axis; only -1, the last axis of NHWC data, is supported.
+        epsilon: positive number added to the variance before the square root.
+        center, scale: whether to learn the offset ``beta`` and the factor ``gamma``.
+        beta_initializer, gamma_initializer: initializers ('zeros', 'ones').
+        beta_regularizer, gamma_regularizer: optional penalties.
+
+    Input shape: (batch, h, w, c); flat data is (batch, 1, 1, c).
+    Output shape: (batch, h, w, c), unchanged. Same behaviour in training and inference.
+    Weights, in Keras order: gamma (c,), beta (c,).
+
+    Equations, per row x of the input as an (M, c) matrix (M = batch·h·w), g = dL/dy:
+        forward   μ = Σ x / c,  σ² = Σ (x − μ)² / c  (biased),  x̂ = (x − μ) / √(σ² + ε),  y = γ x̂ + β
+        backward  dL/dγ = Σ_rows g ⊙ x̂,  dL/dβ = Σ_rows g;  with h = γ ⊙ g:
+                  dL/dx = (h − mean(h) − x̂ · mean(h ⊙ x̂)) / √(σ² + ε)
+
+    Example:
+        >>> LayerNormalization()(np.array([[1.0, 2.0, 3.0]], dtype="float32")).round(3)
+        array([[-1.224,  0.   ,  1.224]], dtype=float32)
+    """
+
+    def __init__(self, axis: int = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.axis = _check_axis(axis)
+        self.epsilon = _check_epsilon(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+
+    def build(self, input_shape: tuple) -> None:
+        features = (input_shape[-1],)
+        if self.scale:
+            self.add_weight("gamma", features, self.gamma_initializer, self.gamma_regularizer)
+        if self.center:
+            self.add_weight("beta", features, self.beta_initializer, self.beta_regularizer)
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        x2 = x.data.reshape(-1, x.shape[-1])  # (M, C) view
+        xhat = x2 - _row_means(x2)  # centred now, normalized in place below
+        y = xp.multiply(xhat, xhat)  # squares; the buffer is reused for the output
+        inv_std = 1.0 / xp.sqrt(_row_means(y) + self.epsilon)  # (M, 1)
+        xhat *= inv_std
+        if self.scale:
+            xp.multiply(xhat, self.gamma, out=y)
+        else:
+            xp.copyto(y, xhat)
+        if self.center:
+            y += self.beta
+        self._xhat, self._inv_std = xhat, inv_std
+        return Tensor4D(y.reshape(x.shape))
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        g2 = grad.data.reshape(-1, grad.shape[-1])  # (M, C)
+        xhat = self._xhat
+        dx = xp.multiply(g2, xhat)
+        if self.trainable:
+            if self.scale:
+                self._set_gradient("gamma", _column_sums(dx))
+            if self.center:
+                self._set_gradient("beta", _column_sums(g2))
+        h = g2 * self.gamma if self.scale else g2
+        if self.scale:
+            dx *= self.gamma
+        mean_h_xhat = _row_means(dx)
+        xp.multiply(xhat, mean_h_xhat, out=dx)
+        xp.subtract(h, dx, out=dx)
+        dx -= _row_means(h)
+        dx *= self._inv_std
+        return Tensor4D(dx.reshape(grad.shape))
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+        }

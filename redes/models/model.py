@@ -1,0 +1,371 @@
+"""Model: what every model shares — weights of all its layers, compile, fit, evaluate, predict."""
+
+from __future__ import annotations
+
+import time
+
+from tqdm.auto import tqdm
+
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from ..backend import rng, xp
+from ..callbacks import CallbackList, History
+from ..layers.base import Layer
+from ..tensor import LogitsGradient, Tensor4D
+from ._validation import (as_array, check_input_shape, check_non_negative_int, check_positive_int,
+                          check_same_length)
+from .summary import print_summary
+
+
+class Model(Layer):
+    """Base class of models. A model is a layer too, so models nest.
+
+    Subclasses define ``layers``, ``forward``, ``backward`` and ``build``; this
+    class gathers the layers' weights and gradients and runs training.
+    """
+
+    def __init__(self, name: str | None = None, trainable: bool = True, dtype=None) -> None:
+        super().__init__(name=name, trainable=trainable, dtype=dtype)
+        self.optimizer = None
+        self.loss = None
+        self.metrics: list = []
+        self.stop_training = False
+        self.history: History | None = None
+        self._fused_output = False
+
+    # ------------------------------------------------------------------ layers
+    @property
+    def layers(self) -> list[Layer]:
+        raise NotImplementedError
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        """Freezing a model freezes each of its layers, as in Keras."""
+        self._trainable = bool(value)
+        for layer in self.__dict__.get("_layers", []):
+            layer.trainable = value
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Return a layer by name or by index (as in Keras)."""
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        names = [layer.name for layer in self.layers]
+        raise ValueError(f"No layer named {name!r} in model '{self.name}'. Layers: {names}")
+
+    def _output_layer(self) -> Layer:
+        """The last leaf layer: the one that produces the model's output."""
+        last = self.layers[-1]
+        return last._output_layer() if isinstance(last, Model) else last
+
+    # ------------------------------------------------------------------ weights
+    @property
+    def weights(self) -> list:
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self) -> list:
+        if not self.trainable:
+            return []
+        return [w for layer in self.layers for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self) -> list:
+        if not self.trainable:
+            return self.weights
+        return [w for layer in self.layers for w in layer.non_trainable_weights]
+
+    @property
+    def gradients(self) -> list:
+        """dL/dw aligned with ``trainable_weights``, filled by ``backward``."""
+        if not self.trainable:
+            return []
+        return [g for layer in self.layers for g in layer.gradients]
+
+    @property
+    def losses(self) -> list[float]:
+        """Regularization penalties of all layers."""
+        return [loss for layer in self.layers for loss in layer.losses]
+
+    def get_weights(self) -> list:
+        """All weights, layer by layer, each layer in Keras order."""
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights) -> None:
+        """Set all weights from a list in ``get_weights`` order (e.g. taken from an equivalent Keras model)."""
+        weights = list(weights)
+        expected = sum(len(layer.weights) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(f"Model '{self.name}' expects {expected} weight arrays, received {len(weights)}.")
+        start = 0
+        for layer in self.layers:
+            count = len(layer.weights)
+            layer.set_weights(weights[start:start + count])
+            start += count
+
+    def count_params(self) -> int:
+        return sum(layer.count_params() for layer in self.layers)
+
+    def summary(self, print_fn=print) -> None:
+        """Print a table of layers, output shapes and parameter counts."""
+        print_summary(self, print_fn)
+
+    # ----------------------------------------------------------------- backward
+    def backward(self, grad):
+        """Back-propagate dL/d(output) through all layers; return dL/d(input).
+
+        Accepts and returns a Tensor4D, or an array in the output's natural shape
+        (then the result is an array in the input's natural shape). Fills ``gradients``.
+        """
+        if isinstance(grad, Tensor4D):
+            return self._backward(grad)
+        if not self.built:
+            raise RuntimeError(f"Model '{self.name}' has not run forward yet: call it on data before backward.")
+        grad = xp.asarray(grad)
+        expected = (grad.shape[0],) + tuple(self.output_shape)
+        if grad.shape != expected:
+            raise ValueError(f"`grad` must have the output's shape {expected}. Received shape {grad.shape}.")
+        return self._backward(Tensor4D.from_natural(grad)).to_natural(self.input_shape)
+
+    def _backward(self, grad: Tensor4D) -> Tensor4D:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
+        """Choose the optimizer, the loss and the metrics (names or objects, as in Keras).
+
+        Example:
+            >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        """
+        if loss is None:
+            raise ValueError("`loss` is required, e.g. loss='mse' or loss='sparse_categorical_crossentropy'.")
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = losses_module.get(loss)
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            raise TypeError(f"`metrics` must be a list such as ['accuracy']. Received: metrics={metrics!r}")
+        self.metrics = [metrics_module.get(m, loss=self.loss) for m in (metrics or [])]
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        output_activation = getattr(self._output_layer(), "activation", None)
+        self._fused_output = (
+            getattr(self.loss, "output_activation", None) is not None
+            and not self.loss.from_logits
+            and output_activation is not None
+            and output_activation.name == self.loss.output_activation
+        )
+
+    def _require_compiled(self, method: str) -> None:
+        if self.loss is None:
+            raise RuntimeError(f"You must call compile() before {method}(), e.g. model.compile('adam', 'mse').")
+
+    # ------------------------------------------------------------- train steps
+    def _compute_loss(self, y, output: Tensor4D, with_gradient: bool):
+        """Loss value (with regularization) and, if asked, dL/d(output) for one batch.
+
+        After a softmax/sigmoid output with a cross-entropy loss, the loss is
+        computed from the logits and the gradient is taken w.r.t. them
+        (a LogitsGradient), as Keras does.
+        """
+        batch = output.shape[0]
+        if self._fused_output:
+            logits = self._output_layer()._z.reshape((batch,) + tuple(self.output_shape))
+            value = self.loss.value_from_logits(y, logits)
+            grad = LogitsGradient(Tensor4D.from_natural(self.loss.gradient_from_logits(y, logits))) \
+                if with_gradient else None
+        else:
+            y_pred = output.to_natural(self.output_shape)
+            value = self.loss(y, y_pred)
+            grad = Tensor4D.from_natural(self.loss.gradient(y, y_pred)) if with_gradient else None
+        regularization = self.losses
+        if regularization:
+            value += sum(regularization)
+        return value, grad
+
+    def train_step(self, x, y) -> float:
+        """One optimizer step on one batch; updates the loss tracker and metrics."""
+        output = self.forward(self._input_tensor(x), training=True)
+        value, grad = self._compute_loss(y, output, with_gradient=True)
+        self._backward(grad)
+        self.optimizer.apply_gradients(zip(self.gradients, self.trainable_weights))
+        self._update_metrics(y, output, value)
+        return value
+
+    def test_step(self, x, y) -> float:
+        output = self.forward(self._input_tensor(x), training=False)
+        value, _ = self._compute_loss(y, output, with_gradient=False)
+        self._update_metrics(y, output, value)
+        return value
+
+    def _input_tensor(self, x) -> Tensor4D:
+        x = Tensor4D.from_natural(x)
+        return x if x.dtype == self.dtype else Tensor4D(x.data.astype(self.dtype))
+
+    def _update_metrics(self, y, output: Tensor4D, loss_value: float) -> None:
+        self._loss_tracker.update_state(loss_value, sample_weight=len(y))
+        y_pred = output.to_natural(self.output_shape)
+        for metric in self.metrics:
+            metric.update_state(y, y_pred)
+
+    def _reset_metrics(self) -> None:
+        self._loss_tracker.reset_state()
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _logs(self) -> dict[str, float]:
+        logs = {"loss": self._loss_tracker.result()}
+        logs.update({metric.name: metric.result() for metric in self.metrics})
+        return logs
+
+    # ----------------------------------------------------------------- checks
+    def _check_inputs(self, x, name: str = "x"):
+        x = as_array(x, name)
+        check_input_shape(x, self.input_shape if self.built else None, name)
+        if not self.built:
+            self.build_for(x.shape[1:])
+        return x
+
+    def _check_data(self, x, y, x_name: str = "x", y_name: str = "y"):
+        x = self._check_inputs(x, x_name)
+        y = as_array(y, y_name)
+        check_same_length(x, y, x_name, y_name)
+        self.loss.check_targets(y, (len(y),) + tuple(self.output_shape))
+        return x, y
+
+    # -------------------------------------------------------------------- fit
+    def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose="auto",
+            callbacks=None, validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
+            initial_epoch: int = 0) -> History:
+        """Train for ``epochs`` passes over (x, y) in mini-batches; return a History.
+
+        Args:
+            x: inputs, (N, *input_shape). y: targets, (N, *output_shape) or labels (N,).
+            batch_size: samples per step (default 32). epochs: passes over the data.
+            verbose: 0 silent, 1 (or 'auto') a progress bar per epoch, 2 one line per epoch.
+            callbacks: list of Callback. validation_split: fraction of the *last* samples held out.
+            validation_data: (x_val, y_val), evaluated at each epoch's end. shuffle: reshuffle each epoch.
+
+        Example:
+            >>> history = model.fit(x_train, y_train, batch_size=128, epochs=5, validation_data=(x_test, y_test))
+            >>> history.history["val_accuracy"]
+        """
+        self._require_compiled("fit")
+        x, y = self._check_data(x, y)
+        batch_size = check_positive_int("batch_size", batch_size, allow_none=True) or 32
+        epochs = check_non_negative_int("epochs", epochs)
+        initial_epoch = check_non_negative_int("initial_epoch", initial_epoch)
+        verbose = _resolve_verbose(verbose)
+        x, y, validation = self._split_validation(x, y, validation_split, validation_data)
+
+        history = History()
+        steps = -(-len(x) // batch_size)
+        params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "verbose": verbose}
+        callback_list = CallbackList([*(callbacks or []), history], self, params)
+        self.stop_training = False
+        callback_list.call("on_train_begin", None)
+        logs: dict = {}
+        for epoch in range(initial_epoch, epochs):
+            callback_list.call("on_epoch_begin", epoch, None)
+            started = time.perf_counter()
+            bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="step", disable=verbose != 1,
+                       dynamic_ncols=True)
+            self._reset_metrics()
+            order = rng().permutation(len(x)) if shuffle else None
+            for step in range(steps):
+                callback_list.call("on_train_batch_begin", step, None)
+                batch = slice(step * batch_size, (step + 1) * batch_size)
+                index = order[batch] if order is not None else batch
+                self.train_step(x[index], y[index])
+                logs = self._logs()
+                bar.update(1)
+                bar.set_postfix_str(_format_logs(logs), refresh=False)
+                callback_list.call("on_train_batch_end", step, logs)
+            logs = self._logs()
+            if validation is not None:
+                logs.update({f"val_{key}": value for key, value in self._evaluate(*validation, batch_size).items()})
+            bar.set_postfix_str(_format_logs(logs))
+            bar.close()
+            if verbose == 2:
+                print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - started:.1f}s - {_format_logs(logs)}")
+            callback_list.call("on_epoch_end", epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.call("on_train_end", logs)
+        self.history = history
+        return history
+
+    def _split_validation(self, x, y, validation_split: float, validation_data):
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("`validation_data` must be a tuple (x_val, y_val).")
+            x_val, y_val = self._check_data(*validation_data, x_name="x_val", y_name="y_val")
+            return x, y, (x_val, y_val)
+        if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+            raise ValueError(f"`validation_split` must be in [0, 1). Received: validation_split={validation_split!r}")
+        if validation_split == 0:
+            return x, y, None
+        split = int(len(x) * (1 - validation_split))
+        if split == 0 or split == len(x):
+            raise ValueError(
+                f"`validation_split={validation_split}` leaves no samples for training or validation "
+                f"out of {len(x)}."
+            )
+        return x[:split], y[:split], (x[split:], y[split:])
+
+    # ---------------------------------------------------------- evaluate, predict
+    def _evaluate(self, x, y, batch_size: int, verbose: int = 0) -> dict[str, float]:
+        self._reset_metrics()
+        steps = -(-len(x) // batch_size)
+        for start in tqdm(range(0, len(x), batch_size), total=steps, desc="Evaluate", unit="step",
+                          disable=verbose != 1, dynamic_ncols=True):
+            self.test_step(x[start:start + batch_size], y[start:start + batch_size])
+        return self._logs()
+
+    def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto", return_dict: bool = False):
+        """Loss and metrics on (x, y) in inference mode: a float, or [loss, *metrics] when metrics are set."""
+        self._require_compiled("evaluate")
+        x, y = self._check_data(x, y)
+        batch_size = check_positive_int("batch_size", batch_size, allow_none=True) or 32
+        logs = self._evaluate(x, y, batch_size, _resolve_verbose(verbose))
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size: int | None = None, verbose: int = 0):
+        """Outputs for ``x`` in inference mode, in batches: an array (N, *output_shape)."""
+        x = self._check_inputs(x)
+        batch_size = check_positive_int("batch_size", batch_size, allow_none=True) or 32
+        outputs = None
+        for start in tqdm(range(0, len(x), batch_size), desc="Predict", unit="step",
+                          disable=_resolve_verbose(verbose) != 1, dynamic_ncols=True):
+            batch = self.forward(self._input_tensor(x[start:start + batch_size]), training=False)
+            batch = batch.to_natural(self.output_shape)
+            if outputs is None:
+                outputs = xp.empty((len(x),) + batch.shape[1:], dtype=batch.dtype)
+            outputs[start:start + len(batch)] = batch
+        return outputs
+
+    def train_on_batch(self, x, y) -> float:
+        """One training step on one batch; returns the batch's loss."""
+        self._require_compiled("train_on_batch")
+        x, y = self._check_data(x, y)
+        self._reset_metrics()
+        return self.train_step(x, y)
+
+
+def _resolve_verbose(verbose) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"`verbose` must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
+    return int(verbose)
+
+
+def _format_logs(logs: dict[str, float]) -> str:
+    return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())

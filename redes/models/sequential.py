@@ -1,0 +1,89 @@
+"""Sequential: a plain stack of layers, each feeding the next."""
+
+from __future__ import annotations
+
+from ..layers.base import Layer
+from ..layers.core import Input
+from ..tensor import Tensor4D
+from .model import Model
+
+
+class Sequential(Model):
+    """A linear stack of layers (the Java library's ``Sequencial``).
+
+    Args:
+        layers: optional list of layers; an ``Input`` first fixes the input shape and builds the model at once.
+        name, trainable, dtype: as for any layer. Without ``dtype`` the model takes its first layer's.
+
+    Input shape: (batch, *input_shape). Output shape: (batch, *output_shape of the last layer).
+    Equations: forward x → f_n(…f_1(x)); backward runs the layers' backward in reverse order.
+
+    Example:
+        >>> model = Sequential([Input((784,)), Dense(128, activation="relu"), Dense(10, activation="softmax")])
+        >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        >>> model.fit(x_train, y_train, epochs=5)
+    """
+
+    def __init__(self, layers=None, name: str | None = None, trainable: bool = True, dtype=None) -> None:
+        self._layers: list[Layer] = []
+        self._input_layer: Input | None = None
+        self._explicit_dtype = dtype is not None
+        super().__init__(name=name, trainable=trainable, dtype=dtype)
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers in order (the Input, if any, is not listed, as in Keras)."""
+        return list(self._layers)
+
+    def add(self, layer: Layer) -> None:
+        """Append a layer (or a whole model) to the stack."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expects a Layer. Received: {layer!r} of type {type(layer).__name__}")
+        if isinstance(layer, Input):
+            if self._layers or self._input_layer is not None:
+                raise ValueError("An Input layer can only come first in a Sequential model.")
+            self._input_layer = layer
+            self.build_for(layer.shape)
+            return
+        if any(existing is layer for existing in self._layers):
+            raise ValueError(f"Layer '{layer.name}' is already in model '{self.name}'.")
+        if not self._layers and not self._explicit_dtype:
+            self.dtype = layer.dtype
+        if not self.trainable:
+            layer.trainable = False
+        self._layers.append(layer)
+        if self.built:
+            self.output_shape = layer.build_for(self.output_shape)
+
+    def build(self, input_shape: tuple) -> None:
+        shape = input_shape
+        for layer in self._layers:
+            shape = layer.build_for(shape)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        shape = input_shape
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
+
+    def _backward(self, grad: Tensor4D) -> Tensor4D:
+        for layer in reversed(self._layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "input_shape": self.input_shape,
+            "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers],
+        }
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r}, layers={len(self._layers)}, built={self.built}>"

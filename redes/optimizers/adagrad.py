@@ -1,0 +1,52 @@
+"""Adagrad: per-coordinate learning rates from the sum of squared gradients, as in Keras 3."""
+
+from __future__ import annotations
+
+from ..backend import xp
+from .base import Optimizer, check_number
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Keras 3 ``Adagrad``): steps shrink with the accumulated squared gradients.
+
+    Args:
+        learning_rate: a non-negative float or a LearningRateSchedule (default 0.001).
+        initial_accumulator_value: starting value of the accumulator (>= 0, default 0.1).
+        epsilon: ε >= 0, added inside the square root (default 1e-7).
+        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+
+    Equations, per variable w with gradient g (a starts at ``initial_accumulator_value``):
+        a ← a + g²
+        w ← w − lr·g / √(a + ε)
+
+    Example:
+        >>> opt = Adagrad(learning_rate=0.01)
+        >>> w = np.ones(3, dtype="float32")
+        >>> opt.apply_gradients([(np.full(3, 0.5, dtype="float32"), w)])
+        1
+    """
+
+    slot_names = ("accumulator",)
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7, *,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str | None = None) -> None:
+        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm)
+        self.initial_accumulator_value = check_number("initial_accumulator_value", initial_accumulator_value, 0.0)
+        self.epsilon = check_number("epsilon", epsilon, 0.0)
+        self.slot_initial_value = self.initial_accumulator_value
+
+    def _update(self, variable, gradient, slots, lr, step):
+        (accumulator,) = slots
+        scratch = xp.square(gradient)
+        accumulator += scratch
+        xp.add(accumulator, self.epsilon, out=scratch)
+        xp.sqrt(scratch, out=scratch)
+        xp.divide(gradient, scratch, out=scratch)
+        scratch *= lr
+        variable -= scratch
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}

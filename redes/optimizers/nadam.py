@@ -1,0 +1,82 @@
+"""Nadam: Adam with Nesterov momentum, in the Keras 3 variant (momentum schedule 0.96^t)."""
+
+from __future__ import annotations
+
+from ..backend import xp
+from .base import Optimizer, check_number
+
+
+class Nadam(Optimizer):
+    """Nadam (Keras 3 ``Nadam``): Adam with a Nesterov look-ahead on the first moment.
+
+    Keras 3's momentum schedule is u_t = β1·(1 − 0.5·0.96^t), with no 0.004
+    factor in the exponent (the paper and Keras 2 use 0.96^(0.004·t)).
+
+    Args:
+        learning_rate: a non-negative float or a LearningRateSchedule (default 0.001).
+        beta_1: β1 in [0, 1) (default 0.9).
+        beta_2: β2 in [0, 1) (default 0.999).
+        epsilon: ε >= 0, added to √v̂ (default 1e-7).
+        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+
+    Equations, per variable w with gradient g, at step t = 1, 2, ... (m, v start at 0):
+        u_t = β1·(1 − 0.5·0.96^t),   u_{t+1} = β1·(1 − 0.5·0.96^(t+1))
+        P_t = u_1·u_2·…·u_t          (one running product per optimizer, advanced once per step)
+        m ← m + (g − m)·(1 − β1),    v ← v + (g² − v)·(1 − β2)
+        m̂ = u_{t+1}·m / (1 − P_t·u_{t+1}) + (1 − u_t)·g / (1 − P_t)
+        v̂ = v / (1 − β2^t)
+        w ← w − lr·m̂ / (√v̂ + ε)
+    As in Keras, the scalars are computed in the variable's dtype; P_t is kept in
+    float64 (Keras keeps it in the first variable's dtype).
+
+    Example:
+        >>> opt = Nadam(learning_rate=1e-3)
+        >>> w = np.ones(3, dtype="float32")
+        >>> opt.apply_gradients([(np.full(3, 0.5, dtype="float32"), w)])
+        1
+    """
+
+    slot_names = ("momentum", "velocity")
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, *,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str | None = None) -> None:
+        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm)
+        self.beta_1 = check_number("beta_1", beta_1, 0.0, 1.0, include_maximum=False)
+        self.beta_2 = check_number("beta_2", beta_2, 0.0, 1.0, include_maximum=False)
+        self.epsilon = check_number("epsilon", epsilon, 0.0)
+        self._u_product = xp.ones((), dtype="float64")
+        self._extra_variables = [self._u_product]
+
+    def _begin_step(self, step):
+        self._u_product *= self.beta_1 * (1.0 - 0.5 * 0.96 ** step)
+
+    def _update(self, variable, gradient, slots, lr, step):
+        m, v = slots
+        dtype = variable.dtype.type
+        beta_1, beta_2, decay = dtype(self.beta_1), dtype(self.beta_2), dtype(0.96)
+        u_t = beta_1 * (1 - dtype(0.5) * decay ** dtype(step))
+        u_next = beta_1 * (1 - dtype(0.5) * decay ** dtype(step + 1))
+        product = dtype(self._u_product)
+        m_coefficient = u_next / (1 - product * u_next)
+        g_coefficient = (1 - u_t) / (1 - product)
+        scratch = gradient - m
+        scratch *= 1 - beta_1
+        m += scratch
+        xp.square(gradient, out=scratch)
+        scratch -= v
+        scratch *= 1 - beta_2
+        v += scratch
+        m_hat = m * m_coefficient
+        xp.multiply(gradient, g_coefficient, out=scratch)
+        m_hat += scratch
+        m_hat *= dtype(lr)
+        xp.divide(v, 1 - beta_2 ** dtype(step), out=scratch)
+        xp.sqrt(scratch, out=scratch)
+        scratch += self.epsilon
+        m_hat /= scratch
+        variable -= m_hat
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -1,0 +1,206 @@
+import itertools
+
+import numpy as np
+import pytest
+
+from helpers import check_layer_gradients, import_tensorflow
+from redes import Tensor4D, layers, regularizers
+
+KERNELS = [1, 2, 3, 5]
+STRIDES = [1, 2]
+PADDINGS = ["valid", "same"]
+SHAPES = [(2, 7, 7, 2), (2, 6, 6, 2), (1, 5, 8, 2)]  # odd, even, non-square
+# Bias and activation cycle through their four combinations along the grid.
+VARIANTS = [(True, None), (False, "tanh"), (True, "tanh"), (False, None)]
+GRID = [
+    (kernel, stride, padding, shape) + VARIANTS[index % len(VARIANTS)]
+    for index, (kernel, stride, padding, shape) in enumerate(itertools.product(KERNELS, STRIDES, PADDINGS, SHAPES))
+]
+GRID_IDS = [f"k{k}-s{s}-{p}-{'x'.join(map(str, shape[1:3]))}-bias{b}-{a}" for k, s, p, shape, b, a in GRID]
+
+
+def naive_conv2d(x, kernel, bias, strides, padding):
+    """Direct loops over every output element, with explicit zero padding."""
+    n, height, width, _ = x.shape
+    kh, kw, _, filters = kernel.shape
+    sh, sw = strides
+    if padding == "same":
+        out_h, out_w = -(-height // sh), -(-width // sw)
+        pad_h = max((out_h - 1) * sh + kh - height, 0)
+        pad_w = max((out_w - 1) * sw + kw - width, 0)
+        x = np.pad(x, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)))
+    else:
+        out_h, out_w = (height - kh) // sh + 1, (width - kw) // sw + 1
+    y = np.zeros((n, out_h, out_w, filters))
+    for b in range(n):
+        for p in range(out_h):
+            for q in range(out_w):
+                window = x[b, p * sh:p * sh + kh, q * sw:q * sw + kw, :]
+                for f in range(filters):
+                    y[b, p, q, f] = (window * kernel[..., f]).sum() + bias[f]
+    return y
+
+
+def tf_conv2d(tf, x, kernel, bias, upstream, **kwargs):
+    """TensorFlow's output and gradients (input, kernel, bias) for L = Σ y ⊙ upstream."""
+    layer = tf.keras.layers.Conv2D(kernel.shape[-1], kernel.shape[:2], use_bias=bias is not None,
+                                   dtype=x.dtype.name, **kwargs)
+    layer.build((None,) + x.shape[1:])
+    layer.set_weights([kernel] + ([bias] if bias is not None else []))
+    x_tf = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x_tf)
+        y = layer(x_tf)
+        loss = tf.reduce_sum(y * upstream)
+    grads = tape.gradient(loss, [x_tf] + layer.trainable_weights)
+    return [y.numpy()] + [g.numpy() for g in grads]
+
+
+@pytest.mark.parametrize("kernel,stride,padding,shape,use_bias,activation", GRID, ids=GRID_IDS)
+def test_conv_gradients(kernel, stride, padding, shape, use_bias, activation):
+    layer = layers.Conv2D(3, kernel, strides=stride, padding=padding, use_bias=use_bias, activation=activation,
+                          bias_initializer="glorot_uniform", dtype="float64")
+    x = np.random.default_rng(kernel * 10 + stride).standard_normal(shape)
+    check_layer_gradients(layer, x)
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+@pytest.mark.parametrize("activation", [None, "tanh", "sigmoid"])
+def test_conv_gradients_rectangular_kernel_and_strides(use_bias, activation):
+    layer = layers.Conv2D(2, (2, 3), strides=(2, 1), padding="same", use_bias=use_bias, activation=activation,
+                          dtype="float64")
+    x = np.random.default_rng(5).standard_normal((2, 5, 6, 3))
+    check_layer_gradients(layer, x)
+
+
+def test_conv_regularizer_gradient_and_penalty():
+    layer = layers.Conv2D(2, 3, kernel_regularizer=regularizers.l2(0.1), bias_regularizer=regularizers.l1(0.01),
+                          bias_initializer="ones", dtype="float64")
+    y = layer(Tensor4D(np.random.default_rng(6).standard_normal((2, 5, 5, 2))))
+    layer.backward(Tensor4D(np.zeros(y.shape)))
+    kernel_grad, bias_grad = layer.gradients
+    np.testing.assert_allclose(kernel_grad, 2 * 0.1 * layer.kernel)
+    np.testing.assert_allclose(bias_grad, 0.01 * np.ones(2))
+    assert layer.losses == pytest.approx([0.1 * (layer.kernel ** 2).sum(), 0.01 * 2])
+
+
+@pytest.mark.parametrize("kernel,strides,padding,shape", [
+    (3, (1, 1), "valid", (2, 6, 7, 3)),
+    (3, (2, 2), "same", (2, 7, 6, 3)),
+    ((2, 4), (1, 3), "same", (1, 6, 8, 2)),
+    (5, (2, 1), "valid", (1, 9, 5, 2)),
+    (1, (1, 1), "same", (2, 3, 4, 5)),
+    (5, (1, 1), "same", (1, 3, 2, 2)),  # the kernel is larger than the image
+])
+def test_conv_matches_naive_loop(kernel, strides, padding, shape):
+    rng = np.random.default_rng(7)
+    layer = layers.Conv2D(4, kernel, strides=strides, padding=padding, bias_initializer="glorot_uniform",
+                          dtype="float64")
+    x = rng.standard_normal(shape)
+    y = np.asarray(layer(Tensor4D(x)))
+    expected = naive_conv2d(x, layer.kernel, layer.bias, layer.strides, padding)
+    assert y.shape == expected.shape == (shape[0],) + layer.compute_output_shape(shape[1:])
+    np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kernel,stride,padding,shape,use_bias,activation", GRID, ids=GRID_IDS)
+def test_conv_tensorflow_parity(kernel, stride, padding, shape, use_bias, activation, dtype):
+    tf = import_tensorflow()
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(shape).astype(dtype)
+    ours = layers.Conv2D(3, kernel, strides=stride, padding=padding, use_bias=use_bias, activation=activation,
+                         dtype=dtype)
+    y = np.asarray(ours(Tensor4D(x)))
+    weights = [rng.standard_normal(w.shape).astype(dtype) for w in ours.get_weights()]
+    ours.set_weights(weights)
+    upstream = rng.standard_normal(y.shape).astype(dtype)
+    expected = tf_conv2d(tf, x, weights[0], weights[1] if use_bias else None, upstream,
+                         strides=stride, padding=padding, activation=activation)
+    y = np.asarray(ours(Tensor4D(x)))
+    got = [y, np.asarray(ours.backward(Tensor4D(upstream)))] + ours.gradients
+    rtol = 1e-5 if dtype == "float32" else 1e-10
+    for name, ours_value, their_value in zip(["output", "input", "kernel", "bias"], got, expected):
+        assert ours_value.dtype == np.dtype(dtype) and ours_value.shape == their_value.shape, name
+        scale = np.abs(their_value).max()
+        error = np.abs(ours_value - their_value).max() / scale
+        assert error < rtol, f"{name}: error {error:.2e} relative to max |value| {scale:.2e}"
+
+
+def test_conv_float32_stays_float32():
+    layer = layers.Conv2D(4, 3, padding="same", activation="relu")
+    x = np.random.default_rng(9).standard_normal((2, 6, 6, 3)).astype("float32")
+    y = layer(Tensor4D(x))
+    grad_x = layer.backward(Tensor4D(np.ones(y.shape, dtype="float32")))
+    assert y.dtype == np.float32 and grad_x.dtype == np.float32
+    assert all(g.dtype == np.float32 for g in layer.gradients)
+    assert all(w.dtype == np.float32 for w in layer.weights)
+
+
+def test_conv_weights_shapes_and_natural_arrays():
+    layer = layers.Conv2D(8, 3, strides=2, padding="same")
+    out = layer(np.ones((2, 28, 28, 1), dtype="float32"))
+    assert out.shape == (2, 14, 14, 8)
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (3, 3, 1, 8) and bias.shape == (8,)
+    assert layer.count_params() == 3 * 3 * 8 + 8
+    assert layers.Conv2D(8, 3, use_bias=False)(np.ones((1, 5, 5, 2), dtype="float32")).shape == (1, 3, 3, 8)
+
+
+def test_conv_output_shapes_match_tensorflow():
+    tf = import_tensorflow()
+    for kernel, stride, padding, size in itertools.product([1, 2, 3, 4, 5], [1, 2, 3], PADDINGS, [5, 6, 7, 8]):
+        if padding == "valid" and kernel > size:
+            continue
+        ours = layers.Conv2D(2, kernel, strides=stride, padding=padding).compute_output_shape((size, size + 1, 3))
+        theirs = tf.keras.layers.Conv2D(2, kernel, strides=stride, padding=padding).compute_output_shape(
+            (None, size, size + 1, 3))
+        assert (None,) + ours == tuple(theirs), (kernel, stride, padding, size)
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    ({"filters": 0}, "filters"),
+    ({"filters": -2}, "filters"),
+    ({"filters": 2.5}, "filters"),
+    ({"filters": "8"}, "filters"),
+    ({"kernel_size": 0}, "kernel_size"),
+    ({"kernel_size": (3, 0)}, "kernel_size"),
+    ({"kernel_size": (3, 3, 3)}, "kernel_size"),
+    ({"kernel_size": -1}, "kernel_size"),
+    ({"strides": 0}, "strides"),
+    ({"strides": (1, 0)}, "strides"),
+    ({"strides": (2,)}, "strides"),
+    ({"padding": "full"}, "padding"),
+    ({"padding": "causal"}, "padding"),
+    ({"padding": 1}, "padding"),
+])
+def test_conv_rejects_bad_arguments(kwargs, name):
+    arguments = {"filters": 4, "kernel_size": 3, **kwargs}
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        layers.Conv2D(**arguments)
+
+
+@pytest.mark.parametrize("shape", [(4, 10), (4, 5, 5)])
+def test_conv_rejects_inputs_without_channels(shape):
+    with pytest.raises(ValueError, match=r"expects inputs of shape \(None, H, W, C\)"):
+        layers.Conv2D(2, 3)(np.ones(shape, dtype="float32"))
+
+
+def test_conv_rejects_images_smaller_than_the_kernel():
+    with pytest.raises(ValueError, match=r"padding='valid' needs inputs of shape \(None, H, W, C\) with H >= 3"):
+        layers.Conv2D(2, 3)(np.ones((1, 2, 5, 1), dtype="float32"))
+    assert layers.Conv2D(2, 3, padding="same")(np.ones((1, 2, 5, 1), dtype="float32")).shape == (1, 2, 5, 2)
+
+
+def test_conv_get_config_round_trip():
+    layer = layers.Conv2D(6, (3, 2), strides=(2, 1), padding="same", activation="relu", use_bias=False,
+                          name="conv_a", dtype="float64")
+    config = layer.get_config()
+    clone = layers.Conv2D(**config)
+    assert clone.get_config() == config
+    assert config["kernel_size"] == (3, 2) and config["strides"] == (2, 1) and config["padding"] == "same"
+    x = np.random.default_rng(10).standard_normal((2, 5, 4, 3))
+    layer(x)
+    clone(x)
+    clone.set_weights(layer.get_weights())
+    np.testing.assert_array_equal(clone(x), layer(x))
