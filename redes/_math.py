@@ -10,16 +10,19 @@ the coefficients of Netlib SPECFUN ``CALERF``. Three ranges of y = |x|:
 
 where the R are ratios of polynomials. e^(−y²) is computed as
 e^(−t²) · e^(−(y − t)(y + t)) with t = y rounded down to a multiple of 1/16,
-so that the rounding of y² does not spoil the result. In float64 the absolute
-error of ``erf`` is below 4e-16 (3 ulps of 1) on [−10, 10] and ``erfc`` is accurate to a few
-ulps (relative) down to its underflow; float32 input is computed in float32
-(float16 in float32) and returned in its own dtype. Every function is
-vectorised: every range is evaluated on the whole array, its input clamped
-into the range, and ``where`` picks the right one (faster in NumPy than
-gathering each range with boolean indexing), except the rare |x| > 4, which is
-gathered; the work is done in place where it can be (fresh temporaries cost
-more than the arithmetic). About 15-25 ns per element, several times faster
-than ``math.erf`` element by element.
+so that the rounding of y² does not spoil the result.
+
+Accuracy: in float64 the absolute error of ``erf`` is below 4e-16 on
+[−10, 10], and ``erfc`` is within a few ulps (relative) down to its underflow
+near 26.5, where it flushes to 0 as CALERF does. float32 input is computed in
+float32 (float16 in float32) and returned in its own dtype, within ~5 ulps.
+
+Speed: every range is evaluated on the whole array, its input clamped into
+the range, and ``where`` picks the right one (faster in NumPy than gathering
+each range with boolean indexing), except the rare |x| > 4, which is gathered.
+The work is done in place where it can be, since fresh temporaries cost more
+than the arithmetic: about 20-30 ns per element on one core, 3-6 times faster
+than ``math.erf`` applied element by element.
 """
 
 from __future__ import annotations
