@@ -161,12 +161,14 @@ _REGISTRY: dict[str, tuple[Callable, Callable]] = {
 _ALIASES = {"swish": "silu", None: "linear"}
 
 
-def get(identifier: str | ActivationFunction | None) -> ActivationFunction:
-    """Return the activation named ``identifier`` (None means linear).
+def get(identifier: str | ActivationFunction | None, **config) -> ActivationFunction:
+    """Return the activation named ``identifier`` (None means linear), with optional parameters.
 
     Example:
         >>> get("relu").forward(np.array([-1.0, 2.0]))
         array([0., 2.])
+        >>> get("leaky_relu", negative_slope=0.3)
+        ActivationFunction('leaky_relu', negative_slope=0.3)
     """
     if isinstance(identifier, ActivationFunction):
         return identifier
@@ -174,7 +176,7 @@ def get(identifier: str | ActivationFunction | None) -> ActivationFunction:
         name = _ALIASES.get(identifier, identifier)
         if name in _REGISTRY:
             forward, backward = _REGISTRY[name]
-            return ActivationFunction(name, forward, backward)
+            return ActivationFunction(name, forward, backward, **config)
         valid = sorted(set(_REGISTRY) | {a for a in _ALIASES if a})
         raise ValueError(f"Unknown activation {identifier!r}. Valid names: {', '.join(valid)}.")
     raise TypeError(

@@ -1,10 +1,9 @@
-"""Small layers: Input, Activation, Flatten."""
+"""Small layers that shape the data: Input, Flatten, Reshape."""
 
 from __future__ import annotations
 
 import math
 
-from .. import activations
 from ..tensor import Tensor4D
 from .base import Layer, padded_shape
 
@@ -51,30 +50,6 @@ class Input(Layer):
         return {**super().get_config(), "shape": self.shape}
 
 
-class Activation(Layer):
-    """Applies an activation function element-wise (softmax: over the last axis).
-
-    Args:
-        activation: name such as 'relu' or an ActivationFunction.
-
-    Input shape / Output shape: (batch, h, w, c), unchanged.
-    Equations: y = act(x);  dL/dx = act'(x) ⊙ dL/dy (softmax: y ⊙ (g − Σ g·y)).
-    """
-
-    def __init__(self, activation, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.activation = activations.get(activation)
-
-    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
-        return self._activate(x.data)
-
-    def backward(self, grad: Tensor4D) -> Tensor4D:
-        return Tensor4D(self._activation_backward(grad))
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "activation": activations.serialize(self.activation)}
-
-
 class Flatten(Layer):
     """Flattens the features of each sample, row-major over (H, W, C) as Keras.
 
@@ -91,3 +66,46 @@ class Flatten(Layer):
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
         return Tensor4D(grad.data.reshape(self._input_shape))
+
+
+class Reshape(Layer):
+    """Gives each sample a new feature shape with the same number of values (row-major, as Keras).
+
+    Args:
+        target_shape: the new feature shape without the batch axis, e.g. (28, 28, 1); one entry may be -1.
+
+    Input shape: (batch, *any). Output shape: (batch, *target_shape).
+    Equations: a reshape both ways; no copy.
+    """
+
+    def __init__(self, target_shape, **kwargs) -> None:
+        super().__init__(**kwargs)
+        shape = (target_shape,) if isinstance(target_shape, int) else tuple(target_shape)
+        if not 1 <= len(shape) <= 3 or sum(d == -1 for d in shape) > 1 or any(
+                not isinstance(d, int) or (d <= 0 and d != -1) for d in shape):
+            raise ValueError(
+                "`target_shape` must be 1 to 3 positive integers (one may be -1), such as (28, 28, 1). "
+                f"Received: target_shape={target_shape!r}"
+            )
+        self.target_shape = shape
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        size = math.prod(input_shape)
+        known = math.prod(d for d in self.target_shape if d != -1)
+        if size % known or (-1 not in self.target_shape and size != known):
+            raise ValueError(
+                f"Reshape '{self.name}' cannot turn {size} values per sample, shape {(None,) + tuple(input_shape)}, "
+                f"into shape {(None,) + self.target_shape}."
+            )
+        return tuple(size // known if d == -1 else d for d in self.target_shape)
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        self._input_shape = x.shape
+        shape = self.compute_output_shape(x.shape[1:])
+        return Tensor4D(x.data.reshape((x.shape[0],) + padded_shape(shape)))
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        return Tensor4D(grad.data.reshape(self._input_shape))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "target_shape": self.target_shape}

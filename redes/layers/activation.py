@@ -1,0 +1,82 @@
+"""Activation layers: Activation by name, and the Keras classes ReLU, LeakyReLU, ELU, Softmax."""
+
+from __future__ import annotations
+
+from .. import activations
+from ..tensor import Tensor4D
+from .base import Layer
+
+
+class Activation(Layer):
+    """Applies an activation function element-wise (softmax: over the last axis).
+
+    Args:
+        activation: name such as 'relu' or an ActivationFunction.
+
+    Input shape / Output shape: (batch, h, w, c), unchanged.
+    Equations: y = act(x);  dL/dx = act'(x) ⊙ dL/dy (softmax: y ⊙ (g − Σ g·y)).
+
+    Example:
+        >>> Activation("relu")(np.array([[-1.0, 2.0]]))
+        array([[0., 2.]])
+    """
+
+    def __init__(self, activation, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        return self._activate(x.data)
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        return Tensor4D(self._activation_backward(grad))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class ReLU(Activation):
+    """``max(x, 0)`` as a layer."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("relu", **kwargs)
+
+    def get_config(self) -> dict:
+        return Layer.get_config(self)
+
+
+class LeakyReLU(Activation):
+    """``x`` for x > 0, ``negative_slope · x`` otherwise. Keras' layer default slope is 0.3
+    (the function's is 0.2)."""
+
+    def __init__(self, negative_slope: float = 0.3, **kwargs) -> None:
+        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)) or negative_slope < 0:
+            raise ValueError(f"`negative_slope` must be a number >= 0. Received: negative_slope={negative_slope!r}")
+        super().__init__(activations.get("leaky_relu", negative_slope=float(negative_slope)), **kwargs)
+        self.negative_slope = float(negative_slope)
+
+    def get_config(self) -> dict:
+        return {**Layer.get_config(self), "negative_slope": self.negative_slope}
+
+
+class ELU(Activation):
+    """``x`` for x > 0, ``alpha · (eˣ − 1)`` otherwise."""
+
+    def __init__(self, alpha: float = 1.0, **kwargs) -> None:
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
+            raise ValueError(f"`alpha` must be a number. Received: alpha={alpha!r}")
+        super().__init__(activations.get("elu", alpha=float(alpha)), **kwargs)
+        self.alpha = float(alpha)
+
+    def get_config(self) -> dict:
+        return {**Layer.get_config(self), "alpha": self.alpha}
+
+
+class Softmax(Activation):
+    """Softmax over the last axis, as a layer."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("softmax", **kwargs)
+
+    def get_config(self) -> dict:
+        return Layer.get_config(self)
