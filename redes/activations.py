@@ -16,6 +16,15 @@ Equations (element-wise unless noted; g = dL/dy):
     softplus    y = log(1 + eᶻ)                  dz = g · sigmoid(z)
     swish/silu  y = z · sigmoid(z)               dz = g · (s + z·s(1 − s)),  s = sigmoid(z)
     gelu        y = z · Φ(z)  (exact: Φ(z) = erfc(−z/√2)/2)   dz = g · (Φ(z) + z·φ(z))
+    selu        y = λz if z > 0 else λα(eᶻ − 1)  dz = g · (λ if z ≥ 0 else y + λα)
+                (λ ≈ 1.0507, α ≈ 1.6733)
+    arctan      y = arctan z                     dz = g / (1 + z²)
+    sine (sin)  y = sin z                        dz = g · cos z
+    hard_sigmoid y = relu6(z + 3) / 6            dz = g / 6 · [−3 < z < 3]
+    exponential y = eᶻ                           dz = g · y
+    mish        y = z · tanh(softplus(z))        dz = g · (τ + z·σ(z)(1 − τ²)),  τ = tanh(softplus(z))
+
+``argmax(probabilities)`` turns a model's output into class indices.
 """
 
 from __future__ import annotations
@@ -146,6 +155,62 @@ def _gelu_backward(z, y, grad):
     return grad * (_normal_cdf(z) + z * pdf)
 
 
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _selu(z):
+    return xp.where(z > 0, z * _scalar(_SELU_SCALE, z),
+                    _scalar(_SELU_SCALE * _SELU_ALPHA, z) * xp.expm1(xp.minimum(z, 0)))
+
+
+def _selu_backward(z, y, grad):
+    # As TensorFlow's SeluGrad: the slope λ at z = 0.
+    return xp.where(z < 0, grad * (y + _scalar(_SELU_SCALE * _SELU_ALPHA, y)), grad * _scalar(_SELU_SCALE, grad))
+
+
+def _arctan(z):
+    return xp.arctan(z)
+
+
+def _arctan_backward(z, y, grad):
+    return grad / (1 + z * z)
+
+
+def _sine(z):
+    return xp.sin(z)
+
+
+def _sine_backward(z, y, grad):
+    return grad * xp.cos(z)
+
+
+def _hard_sigmoid(z):
+    return xp.clip(z + 3, 0, 6) / _scalar(6, z)  # relu6(z + 3) / 6, as Keras 3
+
+
+def _hard_sigmoid_backward(z, y, grad):
+    shifted = z + 3  # TensorFlow's relu6 gradient: 1 strictly inside (0, 6)
+    return grad * ((shifted > 0) & (shifted < 6)) / _scalar(6, grad)
+
+
+def _exponential(z):
+    return xp.exp(z)
+
+
+def _exponential_backward(z, y, grad):
+    return grad * y
+
+
+def _mish(z):
+    return z * xp.tanh(_softplus(z))
+
+
+def _mish_backward(z, y, grad):
+    t = xp.tanh(_softplus(z))
+    return grad * (t + z * _sigmoid(z) * (1 - t * t))
+
+
 _REGISTRY: dict[str, tuple[Callable, Callable]] = {
     "linear": (_linear, _linear_backward),
     "relu": (_relu, _relu_backward),
@@ -157,8 +222,14 @@ _REGISTRY: dict[str, tuple[Callable, Callable]] = {
     "softplus": (_softplus, _softplus_backward),
     "silu": (_silu, _silu_backward),
     "gelu": (_gelu, _gelu_backward),
+    "selu": (_selu, _selu_backward),
+    "arctan": (_arctan, _arctan_backward),
+    "sine": (_sine, _sine_backward),
+    "hard_sigmoid": (_hard_sigmoid, _hard_sigmoid_backward),
+    "exponential": (_exponential, _exponential_backward),
+    "mish": (_mish, _mish_backward),
 }
-_ALIASES = {"swish": "silu", None: "linear"}
+_ALIASES = {"swish": "silu", "sin": "sine", None: "linear"}
 
 
 def get(identifier: str | ActivationFunction | None, **config) -> ActivationFunction:
@@ -240,3 +311,56 @@ swish = silu
 def gelu(x):
     """Gaussian error linear unit, exact form ``x · Φ(x)`` (Keras' default, approximate=False)."""
     return _gelu(x)
+
+
+def selu(x):
+    """Scaled ELU: ``λ·x`` for x > 0, ``λ·α·(eˣ − 1)`` otherwise (λ ≈ 1.0507, α ≈ 1.6733)."""
+    return _selu(x)
+
+
+def arctan(x):
+    """Inverse tangent, values in (−π/2, π/2) (the Java library's arco-tangente; TF's ``tf.math.atan``)."""
+    return _arctan(x)
+
+
+def sine(x):
+    """``sin(x)`` (the Java library's Seno; TF's ``tf.math.sin``)."""
+    return _sine(x)
+
+
+sin = sine
+
+
+def hard_sigmoid(x):
+    """Piecewise-linear sigmoid of Keras 3: ``relu6(x + 3) / 6`` = clip(x/6 + 1/2, 0, 1)."""
+    return _hard_sigmoid(x)
+
+
+def exponential(x):
+    """``eˣ``."""
+    return _exponential(x)
+
+
+def mish(x):
+    """``x · tanh(softplus(x))``."""
+    return _mish(x)
+
+
+def argmax(probabilities, axis: int = -1):
+    """Class indices from a model's output: the index of the largest value along ``axis``.
+
+    A single output column (a sigmoid, shape (N, 1)) gives 1 where p > 0.5 and 0
+    otherwise, shape (N,). Ties take the first index, as ``numpy.argmax``.
+
+    Example:
+        >>> argmax(np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]))
+        array([1, 0])
+        >>> argmax(np.array([[0.9], [0.2]]))
+        array([1, 0])
+    """
+    probabilities = xp.asarray(probabilities)
+    if probabilities.ndim == 0:
+        raise ValueError("`probabilities` must have at least one axis, e.g. shape (batch, classes). Received a scalar.")
+    if probabilities.shape[axis] == 1:
+        return (xp.squeeze(probabilities, axis=axis) > 0.5).astype(xp.intp)
+    return xp.argmax(probabilities, axis=axis)

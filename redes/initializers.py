@@ -7,7 +7,14 @@ kernel ``(kh, kw, in, out)``: fan_in = kh·kw·in, fan_out = kh·kw·out.
     glorot_normal   truncated N(0, σ²), σ = √(2 / (fan_in + fan_out)) / 0.8796
     he_uniform      U(−l, l),  l = √(6 / fan_in)
     he_normal       truncated N(0, σ²), σ = √(2 / fan_in) / 0.8796
-    zeros, ones     constants
+    lecun_uniform   U(−l, l),  l = √(3 / fan_in)
+    lecun_normal    truncated N(0, σ²), σ = √(1 / fan_in) / 0.8796
+    zeros, ones     constants; constant(value) fills with ``value``
+    random_uniform  U(minval, maxval)                  (default ±0.05)
+    random_normal   N(mean, stddev²)                   (default 0, 0.05)
+    truncated_normal N(mean, stddev²) redrawn beyond mean ± 2·stddev (not rescaled, as Keras)
+    orthogonal      gain · Q from the QR decomposition of a normal matrix (rows or columns orthonormal)
+    identity        gain · I (2-D kernels)
 
 The truncated normals redraw values beyond two standard deviations, and the
 0.8796 factor (the std of a unit normal truncated at ±2) restores the variance,
@@ -152,6 +159,192 @@ class HeNormal(_VarianceScaling):
     scale, mode, distribution = 2.0, "fan_in", "normal"
 
 
+
+class LecunUniform(_VarianceScaling):
+    """LeCun uniform: U(−l, l) with l = √(3 / fan_in)."""
+
+    scale, mode, distribution = 1.0, "fan_in", "uniform"
+
+
+class LecunNormal(_VarianceScaling):
+    """LeCun normal: truncated N(0, 1 / fan_in) (SELU's initializer)."""
+
+    scale, mode, distribution = 1.0, "fan_in", "normal"
+
+
+def _check_float(name: str, value, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, numpy.integer, numpy.floating)):
+        raise TypeError(f"`{name}` must be a number. Received: {name}={value!r}")
+    if not math.isfinite(value) or (positive and value <= 0):
+        raise ValueError(f"`{name}` must be a {'positive' if positive else 'finite'} number. "
+                         f"Received: {name}={value!r}")
+    return float(value)
+
+
+def _draw_dtype(dtype) -> tuple[str, str]:
+    """(the requested dtype, the dtype to draw in: the generator has no float16)."""
+    dtype = backend.standardize_dtype(dtype)
+    return dtype, "float64" if dtype == "float64" else "float32"
+
+
+class Constant(Initializer):
+    """Every value equal to ``value`` (Keras ``Constant``).
+
+    Args:
+        value: the number to fill with (default 0.0).
+
+    Example:
+        >>> Constant(0.1)((2,), dtype="float64")
+        array([0.1, 0.1])
+    """
+
+    def __init__(self, value: float = 0.0) -> None:
+        super().__init__()
+        self.value = _check_float("value", value)
+
+    def __call__(self, shape, dtype=None):
+        return xp.full(shape, self.value, dtype=backend.standardize_dtype(dtype))
+
+    def get_config(self) -> dict:
+        return {"value": self.value}
+
+    def __repr__(self) -> str:
+        return f"Constant(value={self.value})"
+
+
+class RandomUniform(Initializer):
+    """Uniform values in [minval, maxval) (Keras ``RandomUniform``).
+
+    Args:
+        minval, maxval: the bounds (default −0.05, 0.05); minval < maxval.
+        seed: see ``Initializer``.
+    """
+
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.minval, self.maxval = _check_float("minval", minval), _check_float("maxval", maxval)
+        if not self.minval < self.maxval:
+            raise ValueError(f"`minval` must be less than `maxval`. Received: minval={minval!r}, maxval={maxval!r}")
+
+    def __call__(self, shape, dtype=None):
+        dtype, draw_dtype = _draw_dtype(dtype)
+        values = self._generator().random(size=shape, dtype=draw_dtype)
+        values *= self.maxval - self.minval
+        values += self.minval
+        return xp.asarray(values.astype(dtype, copy=False))
+
+    def get_config(self) -> dict:
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class RandomNormal(Initializer):
+    """Normal values N(mean, stddev²) (Keras ``RandomNormal``).
+
+    Args:
+        mean: the mean (default 0.0). stddev: the standard deviation, > 0 (default 0.05).
+        seed: see ``Initializer``.
+    """
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.mean, self.stddev = _check_float("mean", mean), _check_float("stddev", stddev, positive=True)
+
+    def _standard(self, generator, shape, draw_dtype):
+        return generator.standard_normal(size=shape, dtype=draw_dtype)
+
+    def __call__(self, shape, dtype=None):
+        dtype, draw_dtype = _draw_dtype(dtype)
+        values = self._standard(self._generator(), shape, draw_dtype)
+        values *= self.stddev
+        values += self.mean
+        return xp.asarray(values.astype(dtype, copy=False))
+
+    def get_config(self) -> dict:
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class TruncatedNormal(RandomNormal):
+    """Normal values N(mean, stddev²), redrawn beyond two standard deviations (Keras ``TruncatedNormal``).
+
+    As in Keras the values are not rescaled: their standard deviation is about 0.88·stddev.
+
+    Args:
+        mean: the mean (default 0.0). stddev: the standard deviation before truncation, > 0 (default 0.05).
+        seed: see ``Initializer``.
+    """
+
+    def _standard(self, generator, shape, draw_dtype):
+        return _truncated_normal(generator, shape, draw_dtype)
+
+
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times ``gain`` (Keras ``Orthogonal``).
+
+    The kernel is seen as a matrix (prod(shape[:-1]), shape[-1]); a normal matrix of the
+    taller of that shape and its transpose is QR-decomposed and Q (with the signs of R's
+    diagonal, so that it is uniformly distributed) is used, so the rows or the columns,
+    whichever are fewer, are orthonormal.
+
+    Args:
+        gain: the factor applied to Q (default 1.0).
+        seed: see ``Initializer``.
+
+    Example:
+        >>> w = Orthogonal(seed=0)((4, 4)); np.allclose(w.T @ w, np.eye(4), atol=1e-6)
+        True
+    """
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.gain = _check_float("gain", gain)
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(f"The orthogonal initializer needs a shape of rank 2 or more. Received: shape={shape}")
+        dtype, draw_dtype = _draw_dtype(dtype)
+        rows, columns = math.prod(shape[:-1]), shape[-1]
+        normal = self._generator().standard_normal(size=(max(rows, columns), min(rows, columns)), dtype=draw_dtype)
+        q, r = numpy.linalg.qr(normal)
+        q *= numpy.sign(numpy.diag(r))
+        if rows < columns:
+            q = q.T
+        return xp.asarray((self.gain * q).reshape(shape).astype(dtype, copy=False))
+
+    def get_config(self) -> dict:
+        return {"gain": self.gain, "seed": self.seed}
+
+
+class Identity(Initializer):
+    """``gain`` times the identity matrix, for 2-D kernels (Keras ``Identity``).
+
+    A rectangular kernel gets ones on its main diagonal, as Keras' ``eye(rows, columns)``.
+
+    Args:
+        gain: the factor on the diagonal (default 1.0).
+
+    Example:
+        >>> Identity(gain=2.0)((2, 2)).tolist()
+        [[2.0, 0.0], [0.0, 2.0]]
+    """
+
+    def __init__(self, gain: float = 1.0) -> None:
+        super().__init__()
+        self.gain = _check_float("gain", gain)
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if len(shape) != 2:
+            raise ValueError(f"The identity initializer needs a 2-D shape (a Dense kernel). Received: shape={shape} "
+                             f"of rank {len(shape)}.")
+        return xp.eye(*shape, dtype=backend.standardize_dtype(dtype)) * self.gain
+
+    def get_config(self) -> dict:
+        return {"gain": self.gain}
+
+    def __repr__(self) -> str:
+        return f"Identity(gain={self.gain})"
+
 _REGISTRY = {
     "glorot_uniform": GlorotUniform,
     "glorot_normal": GlorotNormal,
@@ -159,6 +352,14 @@ _REGISTRY = {
     "he_normal": HeNormal,
     "zeros": Zeros,
     "ones": Ones,
+    "lecun_uniform": LecunUniform,
+    "lecun_normal": LecunNormal,
+    "constant": Constant,
+    "random_uniform": RandomUniform,
+    "random_normal": RandomNormal,
+    "truncated_normal": TruncatedNormal,
+    "orthogonal": Orthogonal,
+    "identity": Identity,
 }
 
 

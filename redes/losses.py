@@ -409,12 +409,218 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         return grad.reshape(logits.shape)
 
 
+
+class MeanSquaredLogarithmicError(Loss):
+    """Mean squared difference of log(1 + ·), over all elements (the last axis, then the batch).
+
+    Args:
+        name: default 'mean_squared_logarithmic_error' (alias 'msle').
+
+    Input shape: y_true and y_pred (N, ...), the same shape; non-negative values.
+
+    Equations, with S the number of elements, ε = 1e-7, a = log(max(p, ε) + 1), b = log(max(t, ε) + 1):
+        forward   L = Σ (a − b)² / S
+        backward  dL/dp = 2 (a − b) / (max(p, ε) + 1) · [p >= ε] / S
+
+    Example:
+        >>> MeanSquaredLogarithmicError()(np.array([[np.e - 1]]), np.array([[np.e ** 2 - 1]]))
+        1.0
+    """
+
+    default_name = "mean_squared_logarithmic_error"
+
+    def _log_difference(self, y_true, y_pred):
+        eps = y_pred.dtype.type(_EPSILON)
+        shifted = xp.maximum(y_pred, eps) + 1
+        return xp.log(shifted) - xp.log(xp.maximum(y_true, eps) + 1), shifted
+
+    def _value(self, y_true, y_pred):
+        diff, _ = self._log_difference(y_true, y_pred)
+        return (diff * diff).mean()
+
+    def _gradient(self, y_true, y_pred):
+        diff, shifted = self._log_difference(y_true, y_pred)
+        return diff / shifted * (y_pred >= y_pred.dtype.type(_EPSILON)) * (2 / y_pred.size)
+
+
+class RootMeanSquaredError(Loss):
+    """Square root of the batch's mean squared error (Keras has it only as a metric).
+
+    Args:
+        name: default 'root_mean_squared_error' (alias 'rmse').
+
+    Input shape: y_true and y_pred (N, ...), the same shape.
+
+    Equations, with S the number of elements (the root of the *batch* mean, not a mean of roots):
+        forward   L = √(Σ (p − t)² / S)
+        backward  dL/dp = (p − t) / (S · L)   (0 when L = 0, where the root has no derivative)
+
+    Example:
+        >>> RootMeanSquaredError()(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0]]))
+        3.5355...
+    """
+
+    default_name = "root_mean_squared_error"
+
+    def _value(self, y_true, y_pred):
+        diff = y_pred - y_true
+        return xp.sqrt((diff * diff).mean())
+
+    def _gradient(self, y_true, y_pred):
+        root = self._value(y_true, y_pred)
+        if root == 0:
+            return xp.zeros_like(y_pred)
+        return (y_pred - y_true) / (root * y_pred.size)
+
+
+class Huber(Loss):
+    """Huber loss: quadratic for small errors, linear beyond ``delta``; mean over all elements.
+
+    Args:
+        delta: δ > 0, where the quadratic part ends (default 1.0).
+        name: default 'huber_loss' (alias 'huber').
+
+    Input shape: y_true and y_pred (N, ...), the same shape.
+
+    Equations, with S the number of elements, e = p − t:
+        forward   L = Σ h(e) / S,  h(e) = e²/2 if |e| <= δ else δ|e| − δ²/2
+        backward  dL/dp = (e if |e| <= δ else δ·sign(e)) / S
+
+    Example:
+        >>> Huber()(np.array([[0.0, 0.0]]), np.array([[0.5, 3.0]]))
+        1.3125
+    """
+
+    default_name = "huber_loss"
+
+    def __init__(self, delta: float = 1.0, name: str | None = None) -> None:
+        super().__init__(name=name)
+        if isinstance(delta, bool) or not isinstance(delta, (int, float)):
+            raise TypeError(f"`delta` must be a positive number. Received: delta={delta!r}")
+        if not delta > 0:
+            raise ValueError(f"`delta` must be a positive number. Received: delta={delta!r}")
+        self.delta = float(delta)
+
+    def _value(self, y_true, y_pred):
+        error = y_pred - y_true
+        magnitude, delta = xp.abs(error), y_pred.dtype.type(self.delta)
+        return xp.where(magnitude <= delta, 0.5 * error * error, delta * magnitude - 0.5 * delta * delta).mean()
+
+    def _gradient(self, y_true, y_pred):
+        error = y_pred - y_true
+        delta = y_pred.dtype.type(self.delta)
+        return xp.clip(error, -delta, delta) * (1 / y_pred.size)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "delta": self.delta}
+
+
+class LogCosh(Loss):
+    """Mean of log(cosh(p − t)) over all elements: like MSE/2 for small errors, MAE for large ones.
+
+    Args:
+        name: default 'log_cosh' (alias 'logcosh').
+
+    Input shape: y_true and y_pred (N, ...), the same shape.
+
+    Equations, with S the number of elements, e = p − t (computed as e + softplus(−2e) − log 2, without overflow):
+        forward   L = Σ log cosh(e) / S
+        backward  dL/dp = tanh(e) / S
+
+    Example:
+        >>> LogCosh()(np.array([[0.0]]), np.array([[1.0]]))
+        0.4337...
+    """
+
+    default_name = "log_cosh"
+
+    def _value(self, y_true, y_pred):
+        error = y_pred - y_true
+        return (error + xp.logaddexp(-2 * error, y_pred.dtype.type(0)) - y_pred.dtype.type(0.6931471805599453)).mean()
+
+    def _gradient(self, y_true, y_pred):
+        return xp.tanh(y_pred - y_true) * (1 / y_pred.size)
+
+
+class KLDivergence(Loss):
+    """Kullback-Leibler divergence of the predicted distribution from the target one (last axis).
+
+    Args:
+        name: default 'kl_divergence' (aliases 'kld', 'kullback_leibler_divergence').
+
+    Input shape: y_true and y_pred (N, ..., K), the same shape: probability vectors.
+
+    Equations, with M = S / K rows, t̂ = clip(t, 1e-7, 1), p̂ = clip(p, 1e-7, 1):
+        forward   L = Σ t̂ log(t̂ / p̂) / M
+        backward  dL/dp = −[1e-7 <= p <= 1] t̂ / p̂ / M
+
+    Example:
+        >>> KLDivergence()(np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]]))
+        0.1438...
+    """
+
+    default_name = "kl_divergence"
+    _min_rank = 2
+
+    def _clip_to_one(self, array):
+        return xp.clip(array, array.dtype.type(_EPSILON), array.dtype.type(1))
+
+    def _value(self, y_true, y_pred):
+        t = self._clip_to_one(y_true)
+        return (t * xp.log(t / self._clip_to_one(y_pred))).sum() / (y_pred.size // y_pred.shape[-1])
+
+    def _gradient(self, y_true, y_pred):
+        eps, one = y_pred.dtype.type(_EPSILON), y_pred.dtype.type(1)
+        inside = (y_pred >= eps) & (y_pred <= one)
+        grad = -self._clip_to_one(y_true) / self._clip_to_one(y_pred) * inside
+        return grad * (1 / (y_pred.size // y_pred.shape[-1]))
+
+
+class CategoricalHinge(Loss):
+    """Hinge loss between the target class's score and the best other score, averaged over rows.
+
+    Args:
+        name: default 'categorical_hinge'.
+
+    Input shape: y_true and y_pred (N, ..., K), the same shape; one-hot targets.
+
+    Equations, per row with pos = Σₖ t p, q = (1 − t) p, neg = maxₖ q, M rows:
+        forward   L = Σ max(neg − pos + 1, 0) / M
+        backward  dL/dp = [neg − pos + 1 >= 0] ((1 − t) · [q = neg] / #{q = neg} − t) / M
+                  (ties in the maximum share its gradient, as TensorFlow's reduce_max)
+
+    Example:
+        >>> CategoricalHinge()(np.array([[0.0, 1.0]]), np.array([[0.3, 0.6]]))
+        0.7
+    """
+
+    default_name = "categorical_hinge"
+    _min_rank = 2
+
+    def _margin(self, y_true, y_pred):
+        negatives = (1 - y_true) * y_pred
+        best = negatives.max(axis=-1, keepdims=True)
+        return best - (y_true * y_pred).sum(axis=-1, keepdims=True) + 1, negatives, best
+
+    def _value(self, y_true, y_pred):
+        margin, _, _ = self._margin(y_true, y_pred)
+        return xp.maximum(margin, 0).sum() / margin.size
+
+    def _gradient(self, y_true, y_pred):
+        margin, negatives, best = self._margin(y_true, y_pred)
+        chosen = (negatives == best).astype(y_pred.dtype)
+        chosen /= chosen.sum(axis=-1, keepdims=True)
+        return (margin >= 0) * ((1 - y_true) * chosen - y_true) * (1 / margin.size)
+
 _REGISTRY = {
     cls.default_name: cls
     for cls in (MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
-                SparseCategoricalCrossentropy)
+                SparseCategoricalCrossentropy, MeanSquaredLogarithmicError, RootMeanSquaredError, Huber, LogCosh,
+                KLDivergence, CategoricalHinge)
 }
-_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
+_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "msle": "mean_squared_logarithmic_error",
+            "rmse": "root_mean_squared_error", "huber": "huber_loss", "logcosh": "log_cosh", "kld": "kl_divergence",
+            "kullback_leibler_divergence": "kl_divergence"}
 
 
 def get(identifier: str | Loss) -> Loss:

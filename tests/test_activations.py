@@ -194,7 +194,7 @@ def test_activation_layer(name):
 
 def test_activation_layer_rejects_unknown_name():
     with pytest.raises(ValueError, match="Unknown activation"):
-        layers.Activation("sine")
+        layers.Activation("sinc")
 
 
 # ------------------------------------------------------------------ erf / erfc

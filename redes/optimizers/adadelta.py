@@ -1,0 +1,58 @@
+"""Adadelta: per-coordinate step sizes from running averages of squared gradients and updates (Keras 3)."""
+
+from __future__ import annotations
+
+from ..backend import xp
+from .base import Optimizer, check_number
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Keras 3 ``Adadelta``).
+
+    Args:
+        learning_rate: a non-negative float or a LearningRateSchedule (default 0.001, Keras' default;
+            the paper's method corresponds to 1.0).
+        rho: ρ in [0, 1), decay of both running averages (default 0.95).
+        epsilon: ε >= 0, added inside the square roots (default 1e-7).
+        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+
+    Equations, per variable w with gradient g (a and d start at 0):
+        a ← ρ·a + (1 − ρ)·g²
+        Δ = −√(d + ε) · g / √(a + ε)
+        d ← ρ·d + (1 − ρ)·Δ²
+        w ← w + lr·Δ
+
+    Example:
+        >>> opt = Adadelta(learning_rate=1.0)
+        >>> w = np.ones(3, dtype="float32")
+        >>> opt.apply_gradients([(np.full(3, 0.5, dtype="float32"), w)])
+        1
+    """
+
+    slot_names = ("accumulated_grad", "accumulated_delta_var")
+
+    def __init__(self, learning_rate=0.001, rho: float = 0.95, epsilon: float = 1e-7, *,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str | None = None) -> None:
+        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm)
+        self.rho = check_number("rho", rho, 0.0, 1.0, include_maximum=False)
+        self.epsilon = check_number("epsilon", epsilon, 0.0)
+
+    def _update(self, variable, gradient, slots, lr, step):
+        accumulated_grad, accumulated_delta = slots
+        rho = self.rho
+        accumulated_grad *= rho
+        accumulated_grad += (1 - rho) * xp.square(gradient)
+        delta = accumulated_delta + self.epsilon
+        xp.sqrt(delta, out=delta)
+        delta *= gradient
+        delta /= xp.sqrt(accumulated_grad + self.epsilon)
+        delta *= -1
+        accumulated_delta *= rho
+        accumulated_delta += (1 - rho) * xp.square(delta)
+        delta *= variable.dtype.type(lr)
+        variable += delta
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
