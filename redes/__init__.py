@@ -6,9 +6,11 @@ Example:
     >>> model.compile(optimizer=optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 """
 
-from . import activations, callbacks, datasets, initializers, layers, losses, metrics, optimizers, regularizers
+from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, optimizers, plotting,
+               regularizers, utils)
 from .backend import floatx, set_floatx, set_random_seed
 from .models import Model, RedeNeural, Sequential
+from .saving import load_model
 from .tensor import Tensor4D
 
 __version__ = "0.1.0"
@@ -16,5 +18,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Model", "RedeNeural", "Sequential", "Tensor4D",
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "optimizers",
-    "regularizers", "floatx", "set_floatx", "set_random_seed",
+    "regularizers", "utils", "floatx", "load_model", "set_floatx", "set_random_seed",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import activations, initializers, regularizers
 from ..tensor import Tensor4D
+from ..utils import serialize
 from .base import Layer, validate_positive_int
 
 
@@ -71,4 +72,6 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
+            "kernel_regularizer": serialize(self.kernel_regularizer),
+            "bias_regularizer": serialize(self.bias_regularizer),
         }

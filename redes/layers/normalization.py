@@ -7,6 +7,7 @@ import numbers
 from .. import initializers, regularizers
 from ..backend import xp
 from ..tensor import Tensor4D
+from ..utils import serialize
 from .base import Layer
 
 
@@ -187,6 +188,8 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
+            "beta_regularizer": serialize(self.beta_regularizer),
+            "gamma_regularizer": serialize(self.gamma_regularizer),
         }
 
 
@@ -275,4 +278,6 @@ class LayerNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
+            "beta_regularizer": serialize(self.beta_regularizer),
+            "gamma_regularizer": serialize(self.gamma_regularizer),
         }

@@ -6,23 +6,36 @@ from ..backend import xp
 from ..layers.base import padded_shape
 
 
-def as_array(value, name: str):
-    """Return ``value`` as a non-empty numeric ndarray with a batch axis and finite values, or raise."""
+def as_array(value, name: str, dtype: str | None = None):
+    """Return ``value`` as a non-empty numeric ndarray with a batch axis and finite values, or raise.
+
+    With ``dtype`` (the model's), float values must also stay finite once cast to it (1e300 overflows float32).
+    The checks read the data twice (min and max) and never copy it.
+    """
     if value is None:
         raise ValueError(f"`{name}` is required. Received: {name}=None")
-    array = xp.asarray(value)
+    try:
+        array = xp.asarray(value)
+    except ValueError as error:
+        raise ValueError(f"`{name}` must be a rectangular array: every sample with the same shape ({error})") from None
     kind = array.dtype.kind
-    if kind in "OUSVc" or kind == "M" or kind == "m":
+    if kind in "OUSVcMm":
         raise TypeError(
             f"`{name}` must hold real numbers (float, int, uint or bool). Received dtype {array.dtype}."
         )
     if array.ndim == 0:
         raise ValueError(f"`{name}` must have a batch axis: shape (batch, ...). Received a scalar.")
-    if array.shape[0] == 0:
+    if array.size == 0:
         raise ValueError(f"`{name}` is empty: shape {array.shape}. Expected at least one sample.")
-    if kind == "f" and not xp.isfinite(array).all():
-        count = int((~xp.isfinite(array)).sum())
-        raise ValueError(f"`{name}` contains {count} NaN or infinite values. Clean or impute them first.")
+    if kind == "f":
+        low, high = float(array.min()), float(array.max())
+        if not (xp.isfinite(low) and xp.isfinite(high)):
+            count = int((~xp.isfinite(array)).sum())
+            raise ValueError(f"`{name}` contains {count} NaN or infinite values. Clean or impute them first.")
+        limit = float(xp.finfo(dtype).max) if dtype is not None else float("inf")
+        if max(-low, high) > limit:
+            raise ValueError(f"`{name}` holds values up to {max(-low, high):g}, beyond the largest {dtype} "
+                             f"({limit:g}) that the model computes in. Rescale the data.")
     return array
 
 
@@ -56,7 +69,32 @@ def check_positive_int(name: str, value, allow_none: bool = False):
     return value
 
 
+def check_bool(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r}")
+    return value
+
+
 def check_non_negative_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"`{name}` must be a non-negative integer. Received: {name}={value!r}")
     return value
+
+
+def split_validation(x, y, validation_split: float, validation_data, check_data):
+    """(x_train, y_train, (x_val, y_val) or None): the *last* samples held out, as views, or checked data."""
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("`validation_data` must be a tuple (x_val, y_val).")
+        return x, y, check_data(*validation_data, x_name="x_val", y_name="y_val")
+    if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float)) \
+            or not 0 <= validation_split < 1:
+        raise ValueError(f"`validation_split` must be in [0, 1). Received: validation_split={validation_split!r}")
+    if validation_split == 0:
+        return x, y, None
+    split = int(len(x) * (1 - validation_split))
+    if split == 0 or split == len(x):
+        raise ValueError(
+            f"`validation_split={validation_split}` leaves no samples for training or validation out of {len(x)}."
+        )
+    return x[:split], y[:split], (x[split:], y[split:])

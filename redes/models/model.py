@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time
+import warnings
 
 from tqdm.auto import tqdm
 
@@ -13,9 +15,14 @@ from ..backend import rng, xp
 from ..callbacks import CallbackList, History
 from ..layers.base import Layer
 from ..tensor import LogitsGradient, Tensor4D
-from ._validation import (as_array, check_input_shape, check_non_negative_int, check_positive_int,
-                          check_same_length)
+from ..utils import deferred_interrupt
+from ._validation import (as_array, check_bool, check_input_shape, check_non_negative_int, check_positive_int,
+                          check_same_length, split_validation)
 from .summary import print_summary
+
+
+class NonFiniteError(FloatingPointError):
+    """A training step met a NaN or infinite loss or gradient; the step was not applied."""
 
 
 class Model(Layer):
@@ -32,6 +39,7 @@ class Model(Layer):
         self.metrics: list = []
         self.stop_training = False
         self.history: History | None = None
+        self.epochs_completed = 0
         self._fused_output = False
 
     # ------------------------------------------------------------------ layers
@@ -188,11 +196,19 @@ class Model(Layer):
         return value, grad
 
     def train_step(self, x, y) -> float:
-        """One optimizer step on one batch; updates the loss tracker and metrics."""
+        """One optimizer step on one batch; updates the loss tracker and metrics.
+
+        Raises NonFiniteError, before any weight changes, if the loss or a gradient is NaN or infinite.
+        """
         output = self.forward(self._input_tensor(x), training=True)
         value, grad = self._compute_loss(y, output, with_gradient=True)
+        if not math.isfinite(value):
+            raise NonFiniteError(f"the loss is {value}")
         self._backward(grad)
-        self.optimizer.apply_gradients(zip(self.gradients, self.trainable_weights))
+        gradients = self.gradients
+        if not all(xp.isfinite(g).all() for g in gradients):
+            raise NonFiniteError(f"the loss is {value:.6g} but a gradient holds NaN or infinite values")
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
         self._update_metrics(y, output, value)
         return value
 
@@ -224,7 +240,7 @@ class Model(Layer):
 
     # ----------------------------------------------------------------- checks
     def _check_inputs(self, x, name: str = "x"):
-        x = as_array(x, name)
+        x = as_array(x, name, self.dtype)
         check_input_shape(x, self.input_shape if self.built else None, name)
         if not self.built:
             self.build_for(x.shape[1:])
@@ -249,6 +265,11 @@ class Model(Layer):
             verbose: 0 silent, 1 (or 'auto') a progress bar per epoch, 2 one line per epoch.
             callbacks: list of Callback. validation_split: fraction of the *last* samples held out.
             validation_data: (x_val, y_val), evaluated at each epoch's end. shuffle: reshuffle each epoch.
+            initial_epoch: the epoch to start from, e.g. ``model.epochs_completed`` to resume a loaded model.
+
+        A NaN or infinite loss or gradient stops training before that step's update, with a RuntimeWarning
+        naming the epoch and step; Ctrl-C stops it after the current step. Either way ``fit`` returns the
+        History of the completed epochs and the model stays usable.
 
         Example:
             >>> history = model.fit(x_train, y_train, batch_size=128, epochs=5, validation_data=(x_test, y_test))
@@ -260,7 +281,8 @@ class Model(Layer):
         epochs = check_non_negative_int("epochs", epochs)
         initial_epoch = check_non_negative_int("initial_epoch", initial_epoch)
         verbose = _resolve_verbose(verbose)
-        x, y, validation = self._split_validation(x, y, validation_split, validation_data)
+        shuffle = check_bool("shuffle", shuffle)
+        x, y, validation = split_validation(x, y, validation_split, validation_data, self._check_data)
 
         history = History()
         steps = -(-len(x) // batch_size)
@@ -269,14 +291,44 @@ class Model(Layer):
         self.stop_training = False
         callback_list.call("on_train_begin", None)
         logs: dict = {}
-        for epoch in range(initial_epoch, epochs):
-            callback_list.call("on_epoch_begin", epoch, None)
-            started = time.perf_counter()
-            bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="step", disable=verbose != 1,
-                       dynamic_ncols=True)
-            self._reset_metrics()
-            order = rng().permutation(len(x)) if shuffle else None
-            for step in range(steps):
+        with deferred_interrupt() as interrupt:
+            for epoch in range(initial_epoch, epochs):
+                callback_list.call("on_epoch_begin", epoch, None)
+                started = time.perf_counter()
+                bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="step", disable=verbose != 1,
+                           dynamic_ncols=True)
+                completed = self._train_epoch(epoch, x, y, batch_size, steps, shuffle, callback_list, bar, interrupt)
+                if not completed:
+                    bar.close()
+                    break
+                logs = self._logs()
+                if validation is not None:
+                    logs.update({f"val_{key}": value
+                                 for key, value in self._evaluate(*validation, batch_size).items()})
+                bar.set_postfix_str(_format_logs(logs))
+                bar.close()
+                if verbose == 2:
+                    print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - started:.1f}s - {_format_logs(logs)}")
+                self.epochs_completed = epoch + 1
+                callback_list.call("on_epoch_end", epoch, logs)
+                if self.stop_training:
+                    break
+        callback_list.call("on_train_end", logs)
+        self.history = history
+        return history
+
+    def _train_epoch(self, epoch: int, x, y, batch_size: int, steps: int, shuffle: bool, callback_list,
+                     bar, interrupt) -> bool:
+        """Run one epoch's steps; False if training must stop before the epoch ends.
+
+        The data are shuffled through an index permutation: each step gathers only its batch.
+        A NaN or infinite loss (the step is not applied) or Ctrl-C (after the step) stops training.
+        """
+        self._reset_metrics()
+        order = rng().permutation(len(x)) if shuffle else None
+        for step in range(steps):
+            where = f"epoch {epoch + 1}, step {step + 1}/{steps}"
+            try:
                 callback_list.call("on_train_batch_begin", step, None)
                 batch = slice(step * batch_size, (step + 1) * batch_size)
                 index = order[batch] if order is not None else batch
@@ -285,37 +337,21 @@ class Model(Layer):
                 bar.update(1)
                 bar.set_postfix_str(_format_logs(logs), refresh=False)
                 callback_list.call("on_train_batch_end", step, logs)
-            logs = self._logs()
-            if validation is not None:
-                logs.update({f"val_{key}": value for key, value in self._evaluate(*validation, batch_size).items()})
-            bar.set_postfix_str(_format_logs(logs))
-            bar.close()
-            if verbose == 2:
-                print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - started:.1f}s - {_format_logs(logs)}")
-            callback_list.call("on_epoch_end", epoch, logs)
+            except NonFiniteError as error:
+                self.stop_training = True
+                warnings.warn(f"Training stopped at {where}: {error}. The weights are those from before this "
+                              "step; History holds the completed epochs.", RuntimeWarning, stacklevel=3)
+                return False
+            except KeyboardInterrupt:
+                interrupt.requested = True
+            if interrupt.requested:
+                self.stop_training = True
+                warnings.warn(f"Training interrupted (KeyboardInterrupt) at {where}. History holds the completed "
+                              "epochs; the model is usable.", RuntimeWarning, stacklevel=3)
+                return False
             if self.stop_training:
                 break
-        callback_list.call("on_train_end", logs)
-        self.history = history
-        return history
-
-    def _split_validation(self, x, y, validation_split: float, validation_data):
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("`validation_data` must be a tuple (x_val, y_val).")
-            x_val, y_val = self._check_data(*validation_data, x_name="x_val", y_name="y_val")
-            return x, y, (x_val, y_val)
-        if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
-            raise ValueError(f"`validation_split` must be in [0, 1). Received: validation_split={validation_split!r}")
-        if validation_split == 0:
-            return x, y, None
-        split = int(len(x) * (1 - validation_split))
-        if split == 0 or split == len(x):
-            raise ValueError(
-                f"`validation_split={validation_split}` leaves no samples for training or validation "
-                f"out of {len(x)}."
-            )
-        return x[:split], y[:split], (x[split:], y[split:])
+        return True
 
     # ---------------------------------------------------------- evaluate, predict
     def _evaluate(self, x, y, batch_size: int, verbose: int = 0) -> dict[str, float]:
@@ -352,11 +388,31 @@ class Model(Layer):
         return outputs
 
     def train_on_batch(self, x, y) -> float:
-        """One training step on one batch; returns the batch's loss."""
+        """One training step on one batch; returns the batch's loss (NonFiniteError, weights unchanged, if NaN)."""
         self._require_compiled("train_on_batch")
         x, y = self._check_data(x, y)
         self._reset_metrics()
         return self.train_step(x, y)
+
+
+    # ------------------------------------------------------------------ saving
+    def save(self, path) -> None:
+        """Save architecture, weights, compile configuration, optimizer and training state to one file.
+
+        The write is atomic; ``redes.load_model(path)`` rebuilds the model (see ``redes.saving``).
+        """
+        from ..saving import save_model  # saving imports the models: import it on use
+        save_model(self, path)
+
+    def save_weights(self, path) -> None:
+        """Save only the weights (atomically); ``load_weights`` reads them back into the same architecture."""
+        from ..saving import save_weights
+        save_weights(self, path)
+
+    def load_weights(self, path) -> None:
+        """Load weights written by ``save_weights`` or ``save``; every array's shape is checked first."""
+        from ..saving import load_weights
+        load_weights(self, path)
 
 
 def _resolve_verbose(verbose) -> int:

@@ -85,5 +85,18 @@ class Sequential(Model):
             "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers],
         }
 
+    @classmethod
+    def from_config(cls, config: dict) -> "Sequential":
+        """Rebuild from ``get_config``; ``layers`` may hold Layer objects or their ``{"class_name", "config"}``."""
+        config = dict(config)
+        input_shape = config.pop("input_shape", None)
+        stack = [Input(tuple(input_shape))] if input_shape is not None else []
+        return cls([*stack, *_layers_from_config(config.pop("layers", []))], **config)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r}, layers={len(self._layers)}, built={self.built}>"
+
+
+def _layers_from_config(specs) -> list[Layer]:
+    from ..saving import deserialize_layer  # saving imports the models: import it on use
+    return [spec if isinstance(spec, Layer) else deserialize_layer(spec) for spec in specs]

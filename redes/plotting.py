@@ -1,0 +1,379 @@
+"""Plots of training and results: learning curves, confusion matrix, predictions, filters, feature maps.
+
+Every function returns the matplotlib ``Figure`` and, given ``save_path``, also writes it there
+(PNG unless the path's extension names another format; missing folders are created). pyplot is
+imported inside the functions only, so ``import redes`` stays fast and never needs a display;
+in a script call ``matplotlib.pyplot.show()`` to open the windows, in a notebook the figure shows
+itself.
+
+Example:
+    >>> history = model.fit(x, y, validation_split=0.1, epochs=10)
+    >>> plotting.plot_history(history, save_path="curves.png")
+    >>> plotting.plot_confusion_matrix(y_test, model.predict(x_test), class_names=names)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+DEFAULT_METRICS = ("loss", "accuracy")
+CORRECT_COLOR = "tab:blue"
+MISTAKE_COLOR = "red"
+
+
+def _pyplot():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _finish(fig, save_path):
+    """Lay out, save if asked, and return ``fig``."""
+    if save_path is not None:
+        save_path = os.fspath(save_path)
+        directory = os.path.dirname(save_path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        fig.savefig(save_path, dpi=100, bbox_inches="tight")
+    return fig
+
+
+def _grid(count: int) -> tuple[int, int]:
+    cols = math.ceil(math.sqrt(count))
+    return math.ceil(count / cols), cols
+
+
+def _subplots_grid(count: int, cell: float = 1.6):
+    """A figure with exactly ``count`` image axes (no ticks) on a near-square grid."""
+    rows, cols = _grid(count)
+    fig, axes = _pyplot().subplots(rows, cols, figsize=(cols * cell, rows * cell), squeeze=False)
+    axes = axes.ravel()
+    for ax in axes[count:]:
+        fig.delaxes(ax)
+    for ax in axes[:count]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig, list(axes[:count])
+
+
+def _rescale(image: np.ndarray) -> np.ndarray:
+    """Min-max scale to [0, 1] (a constant image becomes 0.5)."""
+    low, high = float(image.min()), float(image.max())
+    if high == low:
+        return np.full_like(image, 0.5, dtype=np.float64)
+    return (image - low) / (high - low)
+
+
+# ------------------------------------------------------------------------- history
+def plot_history(history, metrics: Sequence[str] = DEFAULT_METRICS, save_path=None):
+    """Learning curves: one panel per metric, training and validation values against the epoch.
+
+    Args:
+        history: the ``History`` that ``fit`` returns, or its ``history`` dict of lists.
+        metrics: keys to plot; ``val_<key>`` is drawn beside each when present. With the default
+            ('loss', 'accuracy') a missing 'accuracy' is left out; a key named explicitly must exist.
+        save_path: where to save the figure (optional).
+
+    Returns:
+        the Figure, with one Axes per metric.
+    """
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, Mapping):
+        raise TypeError(f"`history` must be a History or a dict of lists. Received: {type(history).__name__}")
+    if isinstance(metrics, str) or not all(isinstance(m, str) for m in metrics):
+        raise TypeError(f"`metrics` must be a sequence of key names. Received: metrics={metrics!r}")
+    missing = [m for m in metrics if m not in logs]
+    if metrics is DEFAULT_METRICS:
+        metrics = [m for m in metrics if m in logs]
+    elif missing:
+        raise ValueError(f"`metrics` names keys not in the history: {missing}. Available keys: {sorted(logs)}")
+    if not metrics:
+        raise ValueError(f"The history holds none of {list(DEFAULT_METRICS)}. Available keys: {sorted(logs)}")
+    fig, axes = _pyplot().subplots(1, len(metrics), figsize=(5 * len(metrics), 3.8), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        train = np.asarray(logs[metric], dtype=np.float64)
+        if train.ndim != 1 or train.size == 0:
+            raise ValueError(f"history['{metric}'] must be a non-empty list of numbers, one per epoch.")
+        epochs = np.arange(1, train.size + 1)
+        ax.plot(epochs, train, marker="o", markersize=3, label="train")
+        if f"val_{metric}" in logs:
+            val = np.asarray(logs[f"val_{metric}"], dtype=np.float64)
+            if val.shape != train.shape:
+                raise ValueError(f"history['val_{metric}'] has {val.size} values and history['{metric}'] "
+                                 f"{train.size}: they must have one value per epoch each.")
+            ax.plot(epochs, val, marker="o", markersize=3, label="validation")
+        ax.set_title(metric.replace("_", " ").capitalize())
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel(metric)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return _finish(fig, save_path)
+
+
+# -------------------------------------------------------------------- confusion
+def _labels(y, name: str) -> np.ndarray:
+    """Integer labels from labels (N,) or (N, 1), or from one-hot rows / probabilities (N, C) by argmax."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return y.argmax(axis=1)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"`{name}` must be labels (N,) or one-hot/probabilities (N, C). Received shape {y.shape}.")
+    if y.dtype.kind not in "iub":
+        if y.dtype.kind != "f" or not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
+            raise ValueError(f"`{name}` must hold integer class labels. Received dtype {y.dtype}.")
+    if y.size and y.min() < 0:
+        raise ValueError(f"`{name}` must hold labels >= 0. Received a label {y.min()}.")
+    return y.astype(np.int64)
+
+
+def _paired_labels(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"`y_true` and `y_pred` must have one entry per sample each. "
+                         f"Received {y_true.size} and {y_pred.size} samples.")
+    if y_true.size == 0:
+        raise ValueError("`y_true` and `y_pred` are empty.")
+    return y_true, y_pred
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
+    """Counts of (true class, predicted class) pairs: rows are true classes, columns predictions.
+
+    Args:
+        y_true, y_pred: integer labels (N,), or one-hot rows / probabilities (N, C) (argmax taken).
+        num_classes: size C of the matrix (default: the largest label + 1).
+
+    Returns:
+        an int64 array (C, C); ``m[i, j]`` is the number of samples of class i predicted as j.
+
+    Equations: m = bincount(C · y_true + y_pred, minlength=C²) reshaped to (C, C).
+
+    Example:
+        >>> confusion_matrix([0, 1, 1], [0, 0, 1])
+        array([[1, 0],
+               [1, 1]])
+    """
+    y_true, y_pred = _paired_labels(y_true, y_pred)
+    largest = int(max(y_true.max(), y_pred.max()))
+    if num_classes is None:
+        num_classes = largest + 1
+    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}")
+    elif largest >= num_classes:
+        raise ValueError(f"Labels must be < num_classes={num_classes}. Received a label {largest}.")
+    counts = np.bincount(num_classes * y_true + y_pred, minlength=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes)
+
+
+def _class_names(class_names, num_classes: int) -> list[str]:
+    if class_names is None:
+        return [str(i) for i in range(num_classes)]
+    if isinstance(class_names, str) or not isinstance(class_names, Sequence):
+        raise TypeError(f"`class_names` must be a list of names. Received: class_names={class_names!r}")
+    if len(class_names) < num_classes:
+        raise ValueError(f"`class_names` has {len(class_names)} names, but the labels go up to "
+                         f"{num_classes - 1}. Give one name per class.")
+    return [str(name) for name in class_names]
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str] | None = None, normalize: bool = False,
+                          save_path=None):
+    """Confusion matrix as a heat map with the count (or the fraction) written in each cell.
+
+    Args:
+        y_true, y_pred: labels (N,) or one-hot rows / probabilities (N, C), e.g. ``model.predict(x)``.
+        class_names: names of the classes, in label order (default: the labels).
+        normalize: divide each row by its total, so a cell is the fraction of that true class
+            (the diagonal is the recall per class).
+        save_path: where to save the figure (optional).
+
+    Returns:
+        the Figure (the matrix Axes and its colour bar).
+    """
+    y_true, y_pred = _paired_labels(y_true, y_pred)
+    num_classes = int(max(y_true.max(), y_pred.max())) + 1
+    if class_names is not None:
+        num_classes = max(num_classes, len(class_names))
+    names = _class_names(class_names, num_classes)
+    matrix = confusion_matrix(y_true, y_pred, num_classes).astype(np.float64)
+    if normalize:
+        totals = matrix.sum(axis=1, keepdims=True)
+        matrix = np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
+    size = max(4.0, 0.6 * num_classes + 2)
+    fig, ax = _pyplot().subplots(figsize=(size + 1, size))
+    image = ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1 if normalize else None)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    ticks = np.arange(num_classes)
+    ax.set_xticks(ticks, names, rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_yticks(ticks, names)
+    ax.set_xlabel("Predicted label")
+    ax.set_ylabel("True label")
+    accuracy = np.trace(confusion_matrix(y_true, y_pred, num_classes)) / y_true.size
+    ax.set_title(f"Confusion matrix{' (normalized)' if normalize else ''} — accuracy {accuracy:.2%}")
+    threshold = matrix.max() / 2
+    for (i, j), value in np.ndenumerate(matrix):           # one label per cell
+        text = f"{value:.2f}" if normalize else f"{int(value)}"
+        ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                color="white" if value > threshold else "black")
+    fig.tight_layout()
+    return _finish(fig, save_path)
+
+
+# ------------------------------------------------------------------- predictions
+def _images(images) -> np.ndarray:
+    """(N, H, W) or (N, H, W, 3) arrays for imshow, from (N, H, W), (N, H, W, 1|3) or square flat (N, H·W)."""
+    images = np.asarray(images)
+    if images.ndim == 2:
+        side = math.isqrt(images.shape[1])
+        if side * side != images.shape[1]:
+            raise ValueError(f"Flat `images` must have a square number of pixels. Received shape {images.shape}.")
+        images = images.reshape(-1, side, side)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] != 3):
+        raise ValueError("`images` must have shape (N, H, W), (N, H, W, 1), (N, H, W, 3) or (N, H·W). "
+                         f"Received shape {images.shape}.")
+    return images
+
+
+def plot_predictions(images, y_true, y_pred, class_names: Sequence[str] | None = None, n: int = 25,
+                     save_path=None):
+    """A grid of the first ``n`` images titled with the predicted and the true label; mistakes in red.
+
+    Args:
+        images: (N, H, W), (N, H, W, 1), (N, H, W, 3), or flat (N, H·W) with square images.
+        y_true: labels (N,) or one-hot rows (N, C).
+        y_pred: labels (N,), or probabilities (N, C) (then the title also gives the confidence).
+        class_names: names of the classes, in label order (default: the labels).
+        n: how many images to show (at most N).
+        save_path: where to save the figure (optional).
+
+    Returns:
+        the Figure, one Axes per image; titles read "predicted\\n(true)" (blue when right, red when wrong).
+    """
+    images = _images(images)
+    y_true, labels = _paired_labels(y_true, y_pred)
+    if len(images) != len(y_true):
+        raise ValueError(f"`images` has {len(images)} samples but the labels have {len(y_true)}.")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"`n` must be a positive integer. Received: n={n!r}")
+    n = min(int(n), len(images))
+    names = _class_names(class_names, int(max(y_true.max(), labels.max())) + 1)
+    probabilities = np.asarray(y_pred)
+    confident = probabilities.ndim == 2 and probabilities.shape[1] > 1
+    fig, axes = _subplots_grid(n, cell=1.7)
+    for index, ax in enumerate(axes):
+        image = images[index]
+        if image.ndim == 3 and image.dtype.kind == "f" and (image.min() < 0 or image.max() > 1):
+            image = _rescale(image)
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+        predicted = names[labels[index]]
+        if confident:
+            predicted += f" {100 * probabilities[index, labels[index]]:.0f}%"
+        wrong = labels[index] != y_true[index]
+        ax.set_title(f"{predicted}\n({names[y_true[index]]})", fontsize=8,
+                     color=MISTAKE_COLOR if wrong else CORRECT_COLOR)
+        if wrong:
+            for spine in ax.spines.values():
+                spine.set_edgecolor(MISTAKE_COLOR)
+                spine.set_linewidth(2)
+    mistakes = int((labels[:n] != y_true[:n]).sum())
+    fig.suptitle(f"Predicted (true) — {mistakes} mistake{'s' if mistakes != 1 else ''} in {n} images")
+    fig.tight_layout()
+    return _finish(fig, save_path)
+
+
+# ---------------------------------------------------------- filters, feature maps
+def _conv_layer(layer):
+    """``layer`` if it has a 4-D kernel; for a model, its first such layer."""
+    candidates = getattr(layer, "layers", None)
+    if candidates is not None:
+        for candidate in candidates:
+            if np.ndim(getattr(candidate, "kernel", None)) == 4:
+                return candidate
+        raise ValueError(f"Model '{getattr(layer, 'name', layer)}' has no Conv2D layer (built) to plot.")
+    kernel = getattr(layer, "kernel", None)
+    if kernel is None or np.ndim(kernel) != 4:
+        raise TypeError("`layer` must be a built Conv2D layer, with a kernel of shape (kh, kw, in, out). "
+                        f"Received: {layer!r}")
+    return layer
+
+
+def plot_filters(layer, save_path=None):
+    """The filters of a Conv2D layer, one small image each (scaled to its own min and max).
+
+    Args:
+        layer: a built Conv2D layer (typically the first), or a model (its first Conv2D layer is used).
+        save_path: where to save the figure (optional).
+
+    Input: the kernel (kh, kw, C, F). A filter shows as RGB when C = 3, as grey levels when C = 1,
+        and as the mean over its C input channels otherwise.
+
+    Returns:
+        the Figure, one Axes per filter (F).
+    """
+    layer = _conv_layer(layer)
+    kernel = np.asarray(layer.kernel, dtype=np.float64)
+    kh, kw, channels, filters = kernel.shape
+    if channels == 3:
+        pictures = kernel.transpose(3, 0, 1, 2)
+    else:
+        pictures = kernel.mean(axis=2).transpose(2, 0, 1)
+    fig, axes = _subplots_grid(filters, cell=1.0)
+    for index, ax in enumerate(axes):
+        ax.imshow(_rescale(pictures[index]), cmap="gray" if channels != 3 else None, interpolation="nearest")
+        ax.set_title(str(index), fontsize=7)
+    note = "" if channels in (1, 3) else f", mean of {channels} input channels"
+    fig.suptitle(f"Filters of '{layer.name}' ({filters} × {kh}×{kw}{note})")
+    fig.tight_layout()
+    return _finish(fig, save_path)
+
+
+def plot_feature_maps(model, image, layer_index: int, save_path=None):
+    """The output channels of one layer for one image: what that layer "sees".
+
+    Args:
+        model: a built model whose ``layers`` run in order (e.g. a Sequential).
+        image: one input, with the model's input shape (H, W, C) (or (H, W) for one channel).
+        layer_index: index in ``model.layers`` (negative counts from the end) of a layer whose output
+            is an image (H', W', C'), such as Conv2D or MaxPooling2D.
+        save_path: where to save the figure (optional).
+
+    Returns:
+        the Figure, one Axes per channel C'.
+    """
+    model_layers = getattr(model, "layers", None)
+    if model_layers is None or not getattr(model, "built", False):
+        raise TypeError(f"`model` must be a built model with layers. Received: {model!r}")
+    if isinstance(layer_index, bool) or not isinstance(layer_index, (int, np.integer)) or not (
+            -len(model_layers) <= layer_index < len(model_layers)):
+        raise ValueError(f"`layer_index` must be an integer in [{-len(model_layers)}, {len(model_layers) - 1}]. "
+                         f"Received: layer_index={layer_index!r}")
+    layer_index = int(layer_index) % len(model_layers)
+    image = np.asarray(image)
+    expected = tuple(model.input_shape)
+    if image.shape != expected and image.shape + (1,) != expected and image.shape != (1, *expected):
+        raise ValueError(f"`image` must have the model's input shape {expected}. Received shape {image.shape}.")
+    x = image.reshape((1, *expected)).astype(model.dtype)
+    for layer in model_layers[:layer_index + 1]:
+        x = layer(x, training=False)
+    if x.ndim != 4:
+        layer = model_layers[layer_index]
+        raise ValueError(f"Layer {layer_index} ('{layer.name}') outputs shape {x.shape[1:]}, not feature maps "
+                         "(H, W, C): choose a convolution or pooling layer.")
+    maps = np.asarray(x[0])
+    fig, axes = _subplots_grid(maps.shape[-1], cell=1.3)
+    for channel, ax in enumerate(axes):
+        ax.imshow(maps[..., channel], cmap="viridis")
+        ax.set_title(str(channel), fontsize=7)
+    fig.suptitle(f"Feature maps of layer {layer_index} '{model_layers[layer_index].name}' "
+                 f"({maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]})")
+    fig.tight_layout()
+    return _finish(fig, save_path)

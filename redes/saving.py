@@ -1,0 +1,376 @@
+"""Saving and loading: one zip file holding a JSON description and ``.npy`` arrays, written atomically.
+
+A model file (``model.save(path)``, ``load_model(path)``) holds:
+
+    config.json        format_version, the architecture (class names and configs, nested),
+                       the compile configuration (optimizer, loss, metrics), the training state
+                       (epochs completed, random-generator states) and a manifest of the arrays
+    weights/<i>.npy    every weight in ``model.get_weights()`` order
+    optimizer/<i>.npy  the optimizer's ``variables`` (iterations, slots by position, extras)
+
+A weights file (``save_weights`` / ``load_weights``) holds config.json and weights/ only.
+
+No pickle anywhere: JSON for the description, and arrays read with ``allow_pickle=False``, so
+opening a file cannot run code. Writes go to a temporary file in the same folder, which is
+flushed, fsynced and then renamed over the target (``os.replace``): a failure or a kill in the
+middle of a save leaves the previous file as it was. Loading restores the global random
+generator (``redes.backend.rng()``) and seeded Dropout generators, so that training resumed
+from a saved model draws the same shuffles and masks as training that was never interrupted.
+
+Example:
+    >>> model.save("mnist.redes")
+    >>> same = redes.load_model("mnist.redes")
+    >>> model.save_weights("mnist.weights.redes"); model.load_weights("mnist.weights.redes")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy
+
+from . import activations, backend, layers, losses, metrics, optimizers, regularizers, utils
+from .layers.base import Layer
+from .models import Model, RedeNeural, Sequential
+
+FORMAT_VERSION = 1
+_CONFIG = "config.json"
+
+
+# ------------------------------------------------------------------ objects <-> JSON
+def _registry(module, base: type) -> dict[str, type]:
+    return {name: obj for name, obj in vars(module).items() if isinstance(obj, type) and issubclass(obj, base)}
+
+
+def _classes(custom_objects: dict | None) -> dict[str, dict[str, type]]:
+    return {
+        "layer": {**_registry(layers, Layer), "Sequential": Sequential, "RedeNeural": RedeNeural,
+                  **(custom_objects or {})},
+        "optimizer": {**_registry(optimizers, optimizers.Optimizer), **(custom_objects or {})},
+        "loss": {**_registry(losses, losses.Loss), **(custom_objects or {})},
+        "metric": {**_registry(metrics, metrics.Metric), **(custom_objects or {})},
+    }
+
+
+def _lookup(classes: dict[str, type], kind: str, class_name) -> type:
+    if class_name not in classes:
+        raise ValueError(f"Unknown {kind} class {class_name!r} in the file. Known: {', '.join(sorted(classes))}. "
+                         "Pass custom classes with `custom_objects={'Name': Class}`.")
+    return classes[class_name]
+
+
+def serialize_object(obj) -> dict:
+    """``{"class_name": ..., "config": obj.get_config()}`` for a layer, loss, metric or optimizer.
+
+    An activation with parameters (``activations.get("leaky_relu", negative_slope=0.1)``) is kept
+    as ``{"class_name": name, "config": parameters}``; nested models are serialized recursively.
+    """
+    config = utils.serialize(obj)["config"]
+    activation = getattr(obj, "activation", None)
+    if isinstance(config.get("activation"), str) and getattr(activation, "config", None):
+        config["activation"] = {"class_name": activation.name, "config": dict(activation.config)}
+    if isinstance(obj, Sequential):
+        config["layers"] = [serialize_object(layer) for layer in obj.layers]
+    return {"class_name": type(obj).__name__, "config": config}
+
+
+def deserialize_regularizer(spec: dict) -> regularizers.Regularizer:
+    """A regularizer from ``utils.serialize``'s ``{"class_name": "L2", "config": {"l2": 0.01}}``."""
+    classes = _registry(regularizers, regularizers.Regularizer)
+    return _lookup(classes, "regularizer", spec.get("class_name"))(**spec["config"])
+
+
+def _deserialize_layer(spec: dict, classes: dict) -> Layer:
+    config = dict(spec["config"])
+    for key, value in config.items():
+        if key.endswith("_regularizer") and isinstance(value, dict):
+            config[key] = deserialize_regularizer(value)
+    if isinstance(config.get("activation"), dict):
+        config["activation"] = activations.get(config["activation"]["class_name"], **config["activation"]["config"])
+    if "layers" in config:
+        config["layers"] = [_deserialize_layer(layer, classes) for layer in config["layers"]]
+    return _lookup(classes["layer"], "layer", spec["class_name"]).from_config(config)
+
+
+def deserialize_layer(spec: dict, custom_objects: dict | None = None) -> Layer:
+    """Rebuild a layer (or a whole model, without weights) from ``serialize_object``'s output."""
+    return _deserialize_layer(spec, _classes(custom_objects))
+
+
+def _compile_config(model: Model) -> dict | None:
+    if model.loss is None:
+        return None
+    return {"optimizer": serialize_object(model.optimizer), "loss": serialize_object(model.loss),
+            "metrics": [serialize_object(metric) for metric in model.metrics]}
+
+
+def _compile_from_config(model: Model, config: dict, classes: dict) -> None:
+    def build(kind: str, spec: dict):
+        cls = _lookup(classes[kind], kind, spec["class_name"])
+        return cls.from_config(spec["config"]) if hasattr(cls, "from_config") else cls(**spec["config"])
+
+    model.compile(optimizer=build("optimizer", config["optimizer"]), loss=build("loss", config["loss"]),
+                  metrics=[build("metric", spec) for spec in config["metrics"]])
+
+
+# --------------------------------------------------------------------- random state
+def _seeded_layers(model: Model) -> list:
+    """Leaf layers that own a random generator (Dropout with a seed), in model order."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, Model):
+            found += _seeded_layers(layer)
+        elif getattr(layer, "_generator", None) is not None:
+            found.append(layer)
+    return found
+
+
+def _training_state(model: Model) -> dict:
+    return {"epochs_completed": model.epochs_completed,
+            "global_rng": backend.rng().bit_generator.state,
+            "layer_rngs": [layer._generator.bit_generator.state for layer in _seeded_layers(model)]}
+
+
+def _restore_training_state(model: Model, state: dict) -> None:
+    model.epochs_completed = int(state["epochs_completed"])
+    backend.rng().bit_generator.state = state["global_rng"]
+    seeded = _seeded_layers(model)
+    if len(seeded) != len(state["layer_rngs"]):
+        raise ValueError(f"The file holds {len(state['layer_rngs'])} layer random states; "
+                         f"the model has {len(seeded)} seeded layers.")
+    for layer, rng_state in zip(seeded, state["layer_rngs"]):
+        layer._generator.bit_generator.state = rng_state
+
+
+# --------------------------------------------------------------------------- writing
+def _json_default(value):
+    if isinstance(value, numpy.generic):
+        return value.item()
+    raise TypeError(f"Cannot save a value of type {type(value).__name__} in a config: {value!r}")
+
+
+def _write_array(archive: zipfile.ZipFile, name: str, array) -> None:
+    with archive.open(name, "w", force_zip64=True) as member:
+        numpy.lib.format.write_array(member, numpy.asarray(array), allow_pickle=False)
+
+
+def atomic_write(path, write) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, fsync it, then rename it to ``path``.
+
+    On any exception the temporary file is removed and ``path`` is left as it was.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+    if hasattr(os, "O_DIRECTORY"):
+        directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+def _save(model: Model, path, include_optimizer: bool) -> None:
+    weights = model.weights
+    names = [f"{layer.name}/{name}" for layer in _leaf_layers(model) for name in layer._weights]
+    description = {
+        "format_version": FORMAT_VERSION,
+        "kind": "model" if include_optimizer else "weights",
+        "model": serialize_object(model),
+        "input_shape": model.input_shape,
+        "weights": [{"name": name, "file": f"weights/{i}.npy", "shape": list(w.shape), "dtype": w.dtype.name}
+                    for i, (name, w) in enumerate(zip(names, weights))],
+    }
+    state = []
+    if include_optimizer:
+        description["compile"] = _compile_config(model)
+        description["training"] = _training_state(model)
+        if model.optimizer is not None:
+            positions = {id(w): i for i, w in enumerate(weights)}
+            tracked = model.optimizer._tracked
+            if any(id(v) not in positions for v in tracked):
+                raise ValueError(f"Optimizer '{model.optimizer.name}' tracks arrays that are not weights of model "
+                                 f"'{model.name}'; its state cannot be saved with the model.")
+            state = model.optimizer.variables
+            description["optimizer"] = {"variables": [positions[id(v)] for v in tracked],
+                                        "files": [f"optimizer/{i}.npy" for i in range(len(state))]}
+    text = json.dumps(description, default=_json_default, indent=1)
+
+    def write(file) -> None:
+        with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr(_CONFIG, text)
+            for entry, array in zip(description["weights"], weights):
+                _write_array(archive, entry["file"], array)
+            for name, array in zip(description.get("optimizer", {}).get("files", []), state):
+                _write_array(archive, name, array)
+
+    atomic_write(path, write)
+
+
+def _leaf_layers(model: Model) -> list:
+    return [leaf for layer in model.layers
+            for leaf in (_leaf_layers(layer) if isinstance(layer, Model) else [layer])]
+
+
+def save_model(model: Model, path) -> None:
+    """Write the architecture, weights, compile configuration, optimizer and training state to ``path``."""
+    _save(model, path, include_optimizer=True)
+
+
+def save_weights(model: Model, path) -> None:
+    """Write the model's weights (and its description, to check it on load) to ``path``."""
+    _save(model, path, include_optimizer=False)
+
+
+# --------------------------------------------------------------------------- reading
+def _npy_shape(file) -> tuple:
+    """The shape in a .npy header, read without the data."""
+    version = numpy.lib.format.read_magic(file)
+    read_header = numpy.lib.format.read_array_header_1_0 if version == (1, 0) \
+        else numpy.lib.format.read_array_header_2_0
+    return read_header(file)[0]
+
+
+class _ShapeError(Exception):
+    """An array's header gives another shape than the architecture's (turned into a ValueError)."""
+
+
+class _Reader:
+    """An open model file: its description, and arrays checked against the manifest."""
+
+    def __init__(self, path) -> None:
+        self.path = os.fspath(path)
+        try:
+            self.archive = zipfile.ZipFile(self.path, "r")
+            self.description = json.loads(self._member(_CONFIG).decode("utf-8"))
+        except zipfile.BadZipFile as error:
+            raise ValueError(f"'{self.path}' is not a valid redes file: truncated or corrupt zip ({error}).") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"'{self.path}': {_CONFIG} is not valid JSON ({error}).") from None
+        version = self.description.get("format_version") if isinstance(self.description, dict) else None
+        if version != FORMAT_VERSION:
+            raise ValueError(f"'{self.path}' has format_version {version!r}; this version of redes reads "
+                             f"format_version {FORMAT_VERSION}.")
+
+    def _member(self, name: str) -> bytes:
+        try:
+            return self.archive.read(name)
+        except KeyError:
+            raise ValueError(f"'{self.path}' is missing the member '{name}'.") from None
+        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            raise ValueError(f"'{self.path}': member '{name}' is truncated or corrupt ({error}).") from None
+
+    def field(self, key: str):
+        if key not in self.description:
+            raise ValueError(f"'{self.path}': {_CONFIG} has no '{key}' entry.")
+        return self.description[key]
+
+    def array(self, name: str, shape: tuple, what: str):
+        """Read ``name`` without pickle; raise ValueError unless it has ``shape``."""
+        try:
+            with self.archive.open(name) as member:  # the header first: no allocation for a wrong shape
+                stored_shape = _npy_shape(member)
+            if stored_shape != tuple(shape):
+                raise _ShapeError(stored_shape)
+            with self.archive.open(name) as member:
+                array = numpy.lib.format.read_array(member, allow_pickle=False)
+        except KeyError:
+            raise ValueError(f"'{self.path}' is missing the member '{name}'.") from None
+        except _ShapeError as error:
+            raise ValueError(f"'{self.path}': {what} has shape {error.args[0]}; the model expects "
+                             f"{tuple(shape)}.") from None
+        except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
+            raise ValueError(f"'{self.path}': member '{name}' is not a valid .npy array ({error}).") from None
+        if array.dtype.kind not in "fiu":
+            raise ValueError(f"'{self.path}': {what} has dtype {array.dtype}; expected a numeric array.")
+        return array
+
+    def close(self) -> None:
+        self.archive.close()
+
+
+def _load_weights_into(model: Model, reader: _Reader) -> None:
+    entries = reader.field("weights")
+    if not model.built and reader.description.get("input_shape") is not None:
+        model.build_for(tuple(reader.description["input_shape"]))
+    names = [f"{layer.name}/{name}" for layer in _leaf_layers(model) for name in layer._weights]
+    weights = model.weights
+    if len(entries) != len(weights):
+        raise ValueError(f"'{reader.path}' holds {len(entries)} weight arrays; model '{model.name}' has "
+                         f"{len(weights)}.")
+    arrays = [reader.array(entry["file"], w.shape, f"weight {i} ({entry.get('name')}, for {name})")
+              for i, (entry, w, name) in enumerate(zip(entries, weights, names))]
+    model.set_weights(arrays)
+
+
+def _load_optimizer(model: Model, reader: _Reader) -> None:
+    spec = reader.description.get("optimizer")
+    if spec is None or model.optimizer is None:
+        return
+    weights = model.weights
+    if any(not isinstance(i, int) or not 0 <= i < len(weights) for i in spec["variables"]):
+        raise ValueError(f"'{reader.path}': the optimizer state refers to weights the model does not have.")
+    model.optimizer.build([weights[i] for i in spec["variables"]])
+    current = model.optimizer.variables
+    if len(current) != len(spec["files"]):
+        raise ValueError(f"'{reader.path}' holds {len(spec['files'])} optimizer state arrays; optimizer "
+                         f"'{model.optimizer.name}' has {len(current)}.")
+    model.optimizer.set_weights([reader.array(name, target.shape, f"optimizer state array {i}")
+                                 for i, (name, target) in enumerate(zip(spec["files"], current))])
+
+
+def load_model(path, custom_objects: dict | None = None, compile: bool = True) -> Model:
+    """Rebuild a model saved by ``model.save``: architecture, weights and, if ``compile``, the
+    optimizer (with its state), loss, metrics and the training state (random generators included).
+
+    Args:
+        path: the file written by ``model.save``.
+        custom_objects: ``{"ClassName": cls}`` for layers, losses, metrics or optimizers defined outside redes.
+        compile: if False, return the model uncompiled and leave the random generators alone.
+
+    Raises:
+        ValueError: for an unknown format_version, a truncated or corrupt file, a missing member,
+            or arrays whose shapes do not fit the architecture. FileNotFoundError if there is no file.
+    """
+    reader = _Reader(path)
+    try:
+        if reader.description.get("kind") != "model":
+            raise ValueError(f"'{reader.path}' is a weights file; use model.load_weights() with it.")
+        classes = _classes(custom_objects)
+        model = _deserialize_layer(reader.field("model"), classes)
+        _load_weights_into(model, reader)
+        compile_config = reader.description.get("compile")
+        if compile and compile_config is not None:
+            _compile_from_config(model, compile_config, classes)
+            _load_optimizer(model, reader)
+        if compile:
+            _restore_training_state(model, reader.field("training"))
+        return model
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"'{reader.path}': the description in {_CONFIG} is invalid ({error!r}).") from None
+    finally:
+        reader.close()
+
+
+def load_weights(model: Model, path) -> None:
+    """Load weights saved by ``save_weights`` (or ``save``) into ``model``, checking every shape."""
+    reader = _Reader(path)
+    try:
+        _load_weights_into(model, reader)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"'{reader.path}': the description in {_CONFIG} is invalid ({error!r}).") from None
+    finally:
+        reader.close()

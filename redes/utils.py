@@ -1,0 +1,66 @@
+"""Utilities: seeding for repeatable runs, the plain-JSON form of configurable objects, Ctrl-C deferral.
+
+Example:
+    >>> from redes import utils
+    >>> utils.set_random_seed(42)  # initializers, fit's shuffling and Dropout masks repeat
+    >>> utils.serialize(regularizers.L2(0.01))
+    {'class_name': 'L2', 'config': {'l2': 0.01}}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+
+from .backend import set_random_seed
+
+__all__ = ["InterruptRequest", "deferred_interrupt", "serialize", "set_random_seed"]
+
+
+def serialize(obj) -> dict | None:
+    """``{"class_name": ..., "config": obj.get_config()}`` (None stays None): how configs nest objects."""
+    if obj is None:
+        return None
+    return {"class_name": type(obj).__name__, "config": obj.get_config()}
+
+
+class InterruptRequest:
+    """Set by ``deferred_interrupt``: ``requested`` becomes True at the first Ctrl-C."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+
+@contextlib.contextmanager
+def deferred_interrupt():
+    """Inside the block a first Ctrl-C (SIGINT) only sets ``request.requested``; a second one interrupts at once.
+
+    ``fit`` uses it to finish the current step before stopping, so that an update is never half applied.
+    Outside the main thread, or when a program installed its own SIGINT handler, nothing changes.
+
+    Example:
+        >>> with deferred_interrupt() as request:
+        ...     while not request.requested:
+        ...         step()
+    """
+    request = InterruptRequest()
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield request
+        return
+
+    def handler(signum, frame) -> None:
+        if request.requested:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            raise KeyboardInterrupt
+        request.requested = True
+        print("\nInterrupt: stopping after the current step (press Ctrl-C again to stop at once).",
+              file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield request
+    finally:
+        signal.signal(signal.SIGINT, previous)
