@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
+import zlib
 
 import numpy
 
@@ -29,14 +31,27 @@ def parse_idx(content: bytes, source: str = "<bytes>") -> numpy.ndarray:
     return numpy.frombuffer(content, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-def read_idx(path: str | os.PathLike) -> numpy.ndarray:
-    """Read an ``.idx`` or ``.idx.gz`` file into an array (uint8 images (N, 28, 28) or labels (N,))."""
+def read_idx(path: str | os.PathLike, sha256: str | None = None) -> numpy.ndarray:
+    """Read an ``.idx`` or ``.idx.gz`` file into an array (uint8 images (N, 28, 28) or labels (N,)).
+
+    Args:
+        path: the file; gzip-compressed or not (told by its first two bytes).
+        sha256: if given, the expected SHA-256 of the (decompressed) IDX content.
+
+    Raises:
+        ValueError: the file cannot be decompressed, is not IDX, is truncated, or has another SHA-256;
+            the message names the file and says to delete it and download it again.
+    """
     path = os.fspath(path)
     try:
         with open(path, "rb") as handle:
             content = handle.read()
         if content[:2] == b"\x1f\x8b":
             content = gzip.decompress(content)
-    except (OSError, EOFError) as error:
-        raise ValueError(f"Cannot read {path}: {error}. Delete the file and download it again.") from error
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"Cannot read {path}: {error}. The file is truncated or corrupt: "
+                         "delete it and download it again.") from error
+    if sha256 is not None and (actual := hashlib.sha256(content).hexdigest()) != sha256:
+        raise ValueError(f"{path}: the SHA-256 of its content is {actual}, expected {sha256}. The file is corrupt "
+                         "or not the official one: delete it and download it again.")
     return parse_idx(content, source=path)
