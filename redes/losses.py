@@ -8,6 +8,8 @@ that mean, in y_pred's shape and dtype. The math runs in y_pred's dtype.
 
 As in Keras, probabilities are clipped to [1e-7, 1 − 1e-7] before the log; the
 gradient of a clipped entry is 0 (bounds included, as TensorFlow's gradient).
+float16 can hold neither 1 − 1e-7 nor 1/1e-7 (its largest value is 65504), so
+there the bound is float16's machine epsilon, 2⁻¹⁰ ≈ 9.8e-4 (Keras gives inf).
 The cross-entropies also expose the fused path a model uses when its output
 layer ends with the matching activation (``output_activation``):
 ``value_from_logits`` and ``gradient_from_logits`` take the pre-activation z,
@@ -24,13 +26,21 @@ from .backend import xp
 _EPSILON = 1e-7
 
 
+def _epsilon(dtype):
+    """The clipping bound in ``dtype``: Keras' 1e-7, or float16's machine epsilon where 1e-7 is too small."""
+    dtype = xp.dtype(dtype)
+    return dtype.type(max(_EPSILON, xp.finfo(dtype).eps) if dtype == xp.float16 else _EPSILON)
+
+
 def _clip(p):
-    return xp.clip(p, p.dtype.type(_EPSILON), p.dtype.type(1 - _EPSILON))
+    eps = _epsilon(p.dtype)
+    return xp.clip(p, eps, 1 - eps)
 
 
 def _not_clipped(p):
     """1 where ``_clip`` leaves p unchanged (bounds included, as TF's gradient), else 0."""
-    return ((p >= p.dtype.type(_EPSILON)) & (p <= p.dtype.type(1 - _EPSILON))).astype(p.dtype)
+    eps = _epsilon(p.dtype)
+    return ((p >= eps) & (p <= 1 - eps)).astype(p.dtype)
 
 
 def _log_sum_exp(z):
@@ -317,12 +327,23 @@ class CategoricalCrossentropy(_SmoothedCrossEntropy):
             f"Received: y_true.shape={shape}, y_pred.shape={y_pred_shape}.{hint}"
         )
 
+    @staticmethod
+    def _row_totals(y_pred):
+        """Σₖ p over the last axis; a row that sums to 0 (or less) is no distribution: a clear error, not NaN."""
+        total = y_pred.sum(axis=-1, keepdims=True)
+        if not (total > 0).all():
+            raise ValueError(
+                "`y_pred` must hold probabilities whose rows sum to a positive value; a row sums to "
+                f"{total.min()}. Pass from_logits=True if `y_pred` holds logits."
+            )
+        return total
+
     def _value_from_probabilities(self, y_true, y_pred):
-        q = _clip(y_pred / y_pred.sum(axis=-1, keepdims=True))
+        q = _clip(y_pred / self._row_totals(y_pred))
         return -(y_true * xp.log(q)).sum() / (y_pred.size // y_pred.shape[-1])
 
     def _gradient_from_probabilities(self, y_true, y_pred):
-        total = y_pred.sum(axis=-1, keepdims=True)
+        total = self._row_totals(y_pred)
         q = y_pred / total
         g = -y_true / _clip(q) * _not_clipped(q) * (1 / (y_pred.size // y_pred.shape[-1]))
         return (g - (g * q).sum(axis=-1, keepdims=True)) / total
@@ -430,7 +451,7 @@ class MeanSquaredLogarithmicError(Loss):
     default_name = "mean_squared_logarithmic_error"
 
     def _log_difference(self, y_true, y_pred):
-        eps = y_pred.dtype.type(_EPSILON)
+        eps = _epsilon(y_pred.dtype)
         shifted = xp.maximum(y_pred, eps) + 1
         return xp.log(shifted) - xp.log(xp.maximum(y_true, eps) + 1), shifted
 
@@ -440,7 +461,7 @@ class MeanSquaredLogarithmicError(Loss):
 
     def _gradient(self, y_true, y_pred):
         diff, shifted = self._log_difference(y_true, y_pred)
-        return diff / shifted * (y_pred >= y_pred.dtype.type(_EPSILON)) * (2 / y_pred.size)
+        return diff / shifted * (y_pred >= _epsilon(y_pred.dtype)) * (2 / y_pred.size)
 
 
 class RootMeanSquaredError(Loss):
@@ -563,14 +584,14 @@ class KLDivergence(Loss):
     _min_rank = 2
 
     def _clip_to_one(self, array):
-        return xp.clip(array, array.dtype.type(_EPSILON), array.dtype.type(1))
+        return xp.clip(array, _epsilon(array.dtype), array.dtype.type(1))
 
     def _value(self, y_true, y_pred):
         t = self._clip_to_one(y_true)
         return (t * xp.log(t / self._clip_to_one(y_pred))).sum() / (y_pred.size // y_pred.shape[-1])
 
     def _gradient(self, y_true, y_pred):
-        eps, one = y_pred.dtype.type(_EPSILON), y_pred.dtype.type(1)
+        eps, one = _epsilon(y_pred.dtype), y_pred.dtype.type(1)
         inside = (y_pred >= eps) & (y_pred <= one)
         grad = -self._clip_to_one(y_true) / self._clip_to_one(y_pred) * inside
         return grad * (1 / (y_pred.size // y_pred.shape[-1]))
