@@ -1,13 +1,15 @@
-"""Shared test tools: central-difference gradient checks and the TensorFlow import rule."""
+"""Shared test tools: central-difference gradient checks, the TensorFlow import rule, parity assertions."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from redes import Tensor4D
+from tolerances import max_relative
 
 GRADCHECK_TOLERANCE = 1e-6
 
@@ -74,3 +76,80 @@ def import_tensorflow():
             pytest.fail("TensorFlow is required for parity tests in CI (pip install tensorflow-cpu==2.21.0)")
         pytest.skip("TensorFlow is not installed: pip install '.[tf]' to run the parity tests")
     return tf
+
+
+# ------------------------------------------------------------------ parity assertions and their record
+@dataclass
+class Measured:
+    """The comparisons made for one (thing, dtype, bound): how many, and the largest error seen."""
+
+    cases: int = 0
+    largest: float = 0.0
+
+
+PARITY_ERRORS: dict[tuple[str, str, str], Measured] = {}
+
+
+def _bound(tol: float | None, rtol: float | None, atol: float) -> str:
+    parts = [] if tol is None else [f"≤ {tol:.0e}"]
+    if rtol:
+        parts.append(f"element-wise rtol {rtol:.0e}, atol {atol:.0e}")
+    elif rtol is not None:
+        parts.append(f"element-wise atol {atol:.0e}")
+    return "; ".join(parts)
+
+
+def assert_parity(what: str, dtype, ours, theirs, tol: float | None = None, *, rtol: float | None = None,
+                  atol: float = 0.0) -> float:
+    """Compare a redes result with TensorFlow's, record the error for the parity report, and assert.
+
+    The error recorded (and bounded by ``tol``) is max |ours − theirs| / max |theirs| over the whole
+    array (tolerances.max_relative). ``rtol``/``atol`` add an element-wise bound, as
+    np.testing.assert_allclose. ``what`` names the thing compared, as it appears in the report.
+    Returns the error.
+    """
+    if tol is None and rtol is None:
+        raise ValueError(f"assert_parity({what!r}) needs a bound: tol, or rtol (and atol).")
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    assert ours.shape == theirs.shape, f"{what}: redes has shape {ours.shape}, TensorFlow {theirs.shape}"
+    error = max_relative(ours, theirs)
+    measured = PARITY_ERRORS.setdefault((what, np.dtype(dtype).name, _bound(tol, rtol, atol)), Measured())
+    measured.cases += 1
+    measured.largest = max(measured.largest, error)
+    if tol is not None:
+        assert error <= tol, f"{what} ({np.dtype(dtype).name}): error {error:.2e} relative to the max magnitude " \
+                             f"{np.abs(theirs).max(initial=0.0):.2e}, bound {tol:.0e}"
+    if rtol is not None:
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg=f"{what} ({np.dtype(dtype).name})")
+    return error
+
+
+def parity_report(command: str, seconds: float) -> str:
+    """The parity README: one row per (thing compared, dtype, bound) with the largest error measured."""
+    lines = [
+        "# TensorFlow parity suite",
+        "",
+        "redes against TensorFlow 2.21 (Keras 3) on the same weights and inputs. Each row is one thing",
+        "compared, in one dtype: the number of comparisons, the largest error measured in them, and the",
+        "bound the tests assert. Error = max |redes − TensorFlow| / max |TensorFlow| over the whole array",
+        "(a scalar such as a loss value: its relative error). Bounds come from `tests/parity/tolerances.py`",
+        "(taken from KERAS_PARITY.md); where a bound is looser, the test says why beside it.",
+        "",
+        "The parity suite is every test in `tests/parity/` and every test whose name says tensorflow,",
+        "keras or parity (`-m parity`). This file is written by the suite itself, from a real run:",
+        "",
+        "```bash",
+        command,
+        "```",
+        "",
+        f"That run: {sum(m.cases for m in PARITY_ERRORS.values())} comparisons in {len(PARITY_ERRORS)} rows,"
+        f" {seconds:.0f} s wall time on 2 cores.",
+        "",
+        "| Compared | dtype | cases | largest error | bound |",
+        "|---|---|---:|---:|---|",
+    ]
+    first_seen = {what: index for index, (what, _, _) in reversed(list(enumerate(PARITY_ERRORS)))}
+    rows = sorted(PARITY_ERRORS.items(), key=lambda row: (first_seen[row[0][0]], row[0][1], row[0][2]))
+    for (what, dtype, bound), measured in rows:
+        lines.append(f"| {what} | {dtype} | {measured.cases} | {measured.largest:.1e} | {bound} |")
+    return "\n".join(lines) + "\n"

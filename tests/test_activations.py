@@ -4,7 +4,10 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers import GRADCHECK_TOLERANCE, check_layer_gradients, import_tensorflow, numerical_gradient, relative_error
+from helpers import (GRADCHECK_TOLERANCE, assert_parity, check_layer_gradients, import_tensorflow, numerical_gradient,
+                     relative_error)
+from tolerances import (ACTIVATION_FLOAT64_RTOL, ERF_TOLERANCE, ERFC_RTOL_FACTOR, FLOAT64_KERAS_FLOAT32_CONSTANT_RTOL,
+                        elementwise)
 from redes import Tensor4D, activations, layers
 from redes._math import erf, erfc
 
@@ -50,12 +53,6 @@ def test_activation_layer_gradients(name):
     check_layer_gradients(layer, away_from_kinks((2, 2, 3, 4), seed=2))
 
 
-# TensorFlow rounds two constants to float32 even in float64: leaky_relu's slope (a float32 op
-# attribute) and gelu's 1/√2 (relative error 2e-8, which erfc amplifies by 2z² in the tail).
-# Those two are held to the exact formulas in float64 instead (test_gelu_float64_is_exact).
-FLOAT64_RTOL = {"leaky_relu": 1e-7, "gelu": 1e-5}
-
-
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", NAMES)
 def test_tensorflow_parity(name, dtype):
@@ -68,9 +65,12 @@ def test_tensorflow_parity(name, dtype):
     y_tf, grad_tf = tf_forward_and_gradient(tf, name, z, upstream)
     assert y.dtype == grad.dtype == np.dtype(dtype)
     # atol: 1 − y² (tanh) and y + α (elu) cancel to an absolute error of one ulp, on both sides.
-    rtol, atol = (1e-5, 1e-6) if dtype == "float32" else (FLOAT64_RTOL.get(name, 1e-10), 1e-14)
-    np.testing.assert_allclose(y, y_tf, rtol=rtol, atol=atol)
-    np.testing.assert_allclose(grad, grad_tf, rtol=rtol, atol=atol)
+    rtol, atol = elementwise(dtype)
+    what = f"Activations ({', '.join(NAMES)})"
+    if dtype == "float64" and name in ACTIVATION_FLOAT64_RTOL:  # TensorFlow rounds a constant to float32
+        rtol, what = ACTIVATION_FLOAT64_RTOL[name], f"Activation {name}"
+    assert_parity(f"{what}: output", dtype, y, y_tf, rtol=rtol, atol=atol)
+    assert_parity(f"{what}: input gradient", dtype, grad, grad_tf, rtol=rtol, atol=atol)
 
 
 def test_gelu_float64_is_exact():
@@ -92,13 +92,16 @@ def test_tensorflow_parity_with_arguments(name, kwargs, dtype):
     ours = getattr(activations, name)(z, **kwargs)
     theirs, _ = tf_forward_and_gradient(tf, name, z, np.ones_like(z), **kwargs)
     assert ours.dtype == np.dtype(dtype)
-    rtol, atol = (1e-5, 1e-6) if dtype == "float32" else (1e-7, 1e-14)  # TF's leaky slope is a float32
-    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
+    rtol, atol = elementwise(dtype)
+    if dtype == "float64":
+        rtol = FLOAT64_KERAS_FLOAT32_CONSTANT_RTOL  # TensorFlow's leaky slope is a float32
+    what = f"Activation {name} with {kwargs}"
+    assert_parity(f"{what}: output", dtype, ours, theirs, rtol=rtol, atol=atol)
     function = activations.ActivationFunction(name, *activations._REGISTRY[name], **kwargs)
     y, grad = forward_and_gradient(function, z, np.ones_like(z))
     _, grad_tf = tf_forward_and_gradient(tf, name, z, np.ones_like(z), **kwargs)
     np.testing.assert_array_equal(y, ours)
-    np.testing.assert_allclose(grad, grad_tf, rtol=rtol, atol=atol)
+    assert_parity(f"{what}: input gradient", dtype, grad, grad_tf, rtol=rtol, atol=atol)
 
 
 @pytest.mark.filterwarnings("error")
@@ -247,12 +250,14 @@ def test_erf_scalars_and_shapes():
     np.testing.assert_array_equal(erf(x.T), erf(x).T)
 
 
-@pytest.mark.parametrize("dtype,tolerance", [("float32", 2e-6), ("float64", 1e-15)])
-def test_erf_tensorflow_parity(dtype, tolerance):
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_erf_tensorflow_parity(dtype):
     tf = import_tensorflow()
     x = np.linspace(-7, 7, 1001).astype(dtype)
-    np.testing.assert_allclose(erf(x), tf.math.erf(x).numpy(), rtol=tolerance, atol=tolerance)
-    np.testing.assert_allclose(erfc(x), tf.math.erfc(x).numpy(), rtol=tolerance * 5, atol=0)
+    tolerance = ERF_TOLERANCE[dtype]
+    assert_parity("erf on [−7, 7]", dtype, erf(x), tf.math.erf(x).numpy(), rtol=tolerance, atol=tolerance)
+    assert_parity("erfc on [−7, 7]", dtype, erfc(x), tf.math.erfc(x).numpy(), rtol=tolerance * ERFC_RTOL_FACTOR,
+                  atol=0.0)
 
 
 def test_no_warnings_on_regular_input():

@@ -5,7 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from helpers import GRADCHECK_TOLERANCE, check_layer_gradients, import_tensorflow, numerical_gradient, relative_error
+from helpers import (GRADCHECK_TOLERANCE, assert_parity, check_layer_gradients, import_tensorflow, numerical_gradient,
+                     relative_error)
+from tolerances import elementwise
 from redes import activations, layers
 
 NAMES = ["selu", "arctan", "sine", "hard_sigmoid", "exponential", "mish"]
@@ -86,9 +88,10 @@ def test_tensorflow_parity(name, dtype):
         loss = tf.reduce_sum(y_tf * upstream)
     grad_tf = tape.gradient(loss, z_tf).numpy()
     assert y.dtype == grad.dtype == np.dtype(dtype)
-    rtol, atol = (1e-5, 1e-6) if dtype == "float32" else (1e-10, 1e-14)
-    np.testing.assert_allclose(y, y_tf.numpy(), rtol=rtol, atol=atol)
-    np.testing.assert_allclose(grad, grad_tf, rtol=rtol, atol=atol)
+    rtol, atol = elementwise(dtype)
+    what = f"Activations ({', '.join(NAMES)})"
+    assert_parity(f"{what}: output", dtype, y, y_tf.numpy(), rtol=rtol, atol=atol)
+    assert_parity(f"{what}: input gradient", dtype, grad, grad_tf, rtol=rtol, atol=atol)
 
 
 def test_selu_and_hard_sigmoid_kinks_follow_tensorflow():

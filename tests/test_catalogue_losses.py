@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from helpers import import_tensorflow, numerical_gradient, relative_error
+from helpers import assert_parity, import_tensorflow, numerical_gradient, relative_error
+from tolerances import EDGE_GRADIENT_ATOL, FLOAT32_RTOL, LOSS_FLOAT64_VALUE_RTOL, elementwise, tolerance
 from redes import Sequential, activations, layers, losses
 
 GRADCHECK_TOLERANCE = 1e-6
@@ -103,10 +104,6 @@ def tf_loss_and_gradient(tf, case, y_true, y_pred, dtype):
     return float(value), tape.gradient(value, y_pred).numpy()
 
 
-# Keras computes log 2 in float32 for log_cosh, even in float64: the value is off by ~1e-8 there.
-FLOAT64_VALUE_RTOL = {"log_cosh": 1e-7}
-
-
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_matches_tensorflow(case, dtype):
@@ -117,10 +114,12 @@ def test_matches_tensorflow(case, dtype):
     value, grad = loss(y_true, y_pred), loss.gradient(y_true, y_pred)
     tf_value, tf_grad = tf_loss_and_gradient(tf, case, y_true, y_pred, dtype)
     assert isinstance(value, float) and grad.dtype == dtype and grad.shape == y_pred.shape
-    rtol = FLOAT64_VALUE_RTOL.get(case, 1e-10) if dtype == "float64" else 1e-5
-    assert value == pytest.approx(tf_value, rel=rtol)
-    grad_rtol = 1e-10 if dtype == "float64" else 1e-5
-    assert relative_error(grad, tf_grad) < grad_rtol, f"{case}: {relative_error(grad, tf_grad):.2e}"
+    what = type(loss).__name__
+    value_rtol = tolerance(dtype)
+    if dtype == "float64" and case in LOSS_FLOAT64_VALUE_RTOL:  # Keras computes log 2 in float32
+        value_rtol, what = LOSS_FLOAT64_VALUE_RTOL[case], f"{what} (Keras' float32 log 2)"
+    assert_parity(f"{what}: value", dtype, value, tf_value, value_rtol)
+    assert_parity(f"{what}: gradient wrt y_pred", dtype, grad, tf_grad, tolerance(dtype))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -140,9 +139,11 @@ def test_edges_match_tensorflow(dtype):
         with tf.GradientTape() as tape:
             tape.watch(tf_pred)
             value = getattr(tf.keras.losses, class_name)(dtype=dtype)(tf.constant(y_true, dtype=dtype), tf_pred)
-        np.testing.assert_allclose(loss(y_true, y_pred), float(value), rtol=1e-5)
-        np.testing.assert_allclose(loss.gradient(y_true, y_pred), tape.gradient(value, tf_pred).numpy(),
-                                   rtol=1e-5, atol=1e-7, err_msg=name)
+        what = f"{class_name} at its edges (clipped, tied, zero margin)"
+        rtol, atol = (FLOAT32_RTOL, EDGE_GRADIENT_ATOL) if dtype == "float32" else elementwise(dtype)
+        assert_parity(f"{what}: value", dtype, loss(y_true, y_pred), float(value), tolerance(dtype))
+        assert_parity(f"{what}: gradient wrt y_pred", dtype, loss.gradient(y_true, y_pred),
+                      tape.gradient(value, tf_pred).numpy(), rtol=rtol, atol=atol)
 
 
 def test_rmse_gradient_at_zero_and_huber_regions():

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from helpers import check_layer_gradients, import_tensorflow
+from helpers import assert_parity, check_layer_gradients, import_tensorflow
+from tolerances import tolerance
 from redes import Tensor4D, layers, regularizers
 
 
@@ -68,14 +69,16 @@ def test_set_weights_checks_count_and_shapes():
     assert layer.kernel is kernel and (kernel == 1).all()
 
 
+@pytest.mark.parametrize("use_bias", [True, False])
 @pytest.mark.parametrize("dtype,atol", [("float32", 1e-5), ("float64", 1e-12)])
-def test_dense_tensorflow_parity(dtype, atol):
+def test_dense_tensorflow_parity(dtype, atol, use_bias):
     tf = import_tensorflow()
     rng = np.random.default_rng(4)
     x = rng.standard_normal((6, 8)).astype(dtype)
-    ours = layers.Dense(5, activation="tanh", dtype=dtype)
-    theirs = tf.keras.layers.Dense(5, activation="tanh", dtype=dtype)
+    ours = layers.Dense(5, activation="tanh", use_bias=use_bias, dtype=dtype)
+    theirs = tf.keras.layers.Dense(5, activation="tanh", use_bias=use_bias, dtype=dtype)
     theirs.build((None, 8))
+    theirs.set_weights([rng.standard_normal(w.shape).astype(dtype) * 0.5 for w in theirs.get_weights()])
     ours(x)
     ours.set_weights(theirs.get_weights())
     upstream = rng.standard_normal((6, 5)).astype(dtype)
@@ -86,7 +89,12 @@ def test_dense_tensorflow_parity(dtype, atol):
         loss = tf.reduce_sum(y_tf * upstream)
     y = ours(x)
     grad_x = np.asarray(ours.backward(Tensor4D.from_natural(upstream))).reshape(x.shape)
-    np.testing.assert_allclose(y, y_tf.numpy(), atol=atol, rtol=0)
-    np.testing.assert_allclose(grad_x, tape.gradient(loss, x_tf).numpy(), atol=atol, rtol=0)
-    for ours_grad, their_grad in zip(ours.gradients, tape.gradient(loss, theirs.trainable_weights)):
-        np.testing.assert_allclose(ours_grad, their_grad.numpy(), atol=atol * 10, rtol=0)
+    their_grads = tape.gradient(loss, [x_tf] + theirs.trainable_weights)
+    got = {"output": (y, y_tf), "input gradient": (grad_x, their_grads[0])}
+    got.update({f"{name} gradient": (ours_grad, their_grad)
+                for name, ours_grad, their_grad in zip(["kernel", "bias"], ours.gradients, their_grads[1:])})
+    for name, (ours_value, their_value) in got.items():
+        assert ours_value.dtype == np.dtype(dtype), name
+        weight_atol = atol * 10 if name in ("kernel gradient", "bias gradient") else atol
+        assert_parity(f"Dense (tanh, with and without bias): {name}", dtype, ours_value, their_value.numpy(), tolerance(dtype),
+                      rtol=0.0, atol=weight_atol)

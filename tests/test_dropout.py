@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 import redes
-from helpers import check_layer_gradients, import_tensorflow
+from helpers import assert_parity, check_layer_gradients, import_tensorflow
+from tolerances import SINGLE_MULTIPLY_RTOL
 from redes import Tensor4D, backend, layers
 
 
@@ -93,8 +94,9 @@ def test_dropout_tensorflow_parity(dtype, shape, monkeypatch):
     y = ours(x, training=True)
     grad_x = np.asarray(ours.backward(Tensor4D.from_natural(upstream))).reshape(shape)
     assert y.dtype == grad_x.dtype == dtype
-    np.testing.assert_allclose(y, y_tf, rtol=1e-6 if dtype == "float32" else 1e-12, atol=0)
-    np.testing.assert_allclose(grad_x, grad_tf, rtol=1e-6 if dtype == "float32" else 1e-12, atol=0)
+    what = "Dropout 0.4, training (TensorFlow's mask recovered from its output)"
+    assert_parity(f"{what}: output", dtype, y, y_tf, rtol=SINGLE_MULTIPLY_RTOL[dtype], atol=0.0)
+    assert_parity(f"{what}: input gradient", dtype, grad_x, grad_tf, rtol=SINGLE_MULTIPLY_RTOL[dtype], atol=0.0)
     assert 0.2 < 1 - kept.mean() < 0.6
 
 

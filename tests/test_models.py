@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 import redes
-from helpers import import_tensorflow, numerical_gradient, relative_error
+from helpers import assert_parity, import_tensorflow, numerical_gradient, relative_error
+from tolerances import FLOAT32_ATOL, MULTISTEP_FLOAT32_RTOL, WEIGHTS_ATOL
 from redes import RedeNeural, Sequential, Tensor4D, callbacks, layers, losses, optimizers, regularizers
 
 
@@ -300,13 +301,15 @@ def test_keras_model_parity_forward_and_training():
                        layers.BatchNormalization(), layers.MaxPooling2D(2), layers.Flatten(),
                        layers.Dense(3, activation="softmax")])
     ours.set_weights(theirs.get_weights())
-    np.testing.assert_allclose(ours.predict(x), theirs.predict(x, verbose=0), atol=1e-6)
+    what = "Small CNN (Conv2D no bias, BatchNormalization, MaxPooling2D, Dense softmax), Adam, 5 steps"
+    assert_parity(f"{what}: predictions before training", "float32", ours.predict(x), theirs.predict(x, verbose=0),
+                  rtol=0.0, atol=FLOAT32_ATOL)
     theirs.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     ours.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     for step in range(5):
         batch = slice(step * 8 % 16, step * 8 % 16 + 8)
         their_loss = float(theirs.train_on_batch(x[batch], y[batch]))
         our_loss = ours.train_on_batch(x[batch], y[batch])
-        assert our_loss == pytest.approx(their_loss, rel=1e-5)
+        assert_parity(f"{what}: loss at every step", "float32", our_loss, their_loss, MULTISTEP_FLOAT32_RTOL)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(a, b, atol=1e-5)
+        assert_parity(f"{what}: weights after training", "float32", a, b, rtol=0.0, atol=WEIGHTS_ATOL)

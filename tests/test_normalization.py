@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from helpers import check_layer_gradients, import_tensorflow, relative_error
+from helpers import assert_parity, check_layer_gradients, import_tensorflow
+from tolerances import tolerance
 from redes import Tensor4D, layers, regularizers
 
 SHAPES = [(5, 1, 1, 3), (2, 3, 2, 3)]
@@ -172,10 +173,6 @@ def test_layer_norm_weights_order():
 
 
 # ------------------------------------------------------------------ TensorFlow parity
-def _tolerance(dtype):
-    return {"float32": 1e-5, "float64": 1e-10}[dtype]
-
-
 def _tf_run(tf, layer, x, upstream, training):
     x_tf = tf.constant(x)
     with tf.GradientTape() as tape:
@@ -192,9 +189,8 @@ def _ours_run(layer, x, upstream, training):
     return y, [grad_x] + (layer.gradients if layer.trainable else [])
 
 
-def _assert_close(ours, theirs, tol, name):
-    error = relative_error(np.asarray(ours), np.asarray(theirs))
-    assert error < tol, f"{name}: relative error {error:.2e}"
+def _assert_close(what, dtype, ours, theirs):
+    assert_parity(what, dtype, ours, theirs, tolerance(dtype))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -213,13 +209,13 @@ def test_batch_norm_tensorflow_parity_training(dtype, shape, center, scale):
     upstream = rng.standard_normal(shape).astype(dtype)
     y_tf, grads_tf = _tf_run(tf, theirs, x, upstream, training=True)
     y, grads = _ours_run(ours, x, upstream, training=True)
-    tol = _tolerance(dtype)
     assert y.dtype == dtype and all(g.dtype == dtype for g in grads)
-    _assert_close(y, y_tf, tol, "output")
+    what = "BatchNormalization training (center, scale ±; dense and image inputs)"
+    _assert_close(f"{what}: output", dtype, y, y_tf)
     for name, g, g_tf in zip(["input"] + ours._trainable_names(), grads, grads_tf, strict=True):
-        _assert_close(g, g_tf, tol, name)
+        _assert_close(f"{what}: {name} gradient", dtype, g, g_tf)
     for w, w_tf in zip(ours.non_trainable_weights, theirs.non_trainable_weights, strict=True):
-        _assert_close(w, w_tf.numpy(), tol, "moving statistics")
+        _assert_close(f"{what}: moving statistics after one step", dtype, w, w_tf.numpy())
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -231,21 +227,22 @@ def test_batch_norm_tensorflow_parity_moving_statistics(dtype, momentum):
     ours = layers.BatchNormalization(momentum=momentum, dtype=dtype)
     theirs.build((None, 4, 4, 3))
     ours.build_for((4, 4, 3))
-    tol = _tolerance(dtype)
+    what = f"BatchNormalization momentum {momentum}"
     for step in range(6):
         x = (rng.standard_normal((5, 4, 4, 3)) * (step + 1) + step).astype(dtype)
         y_tf = theirs(tf.constant(x), training=True).numpy()
-        _assert_close(ours(x, training=True), y_tf, tol, f"output at step {step}")
+        _assert_close(f"{what}: training output, steps 1–6", dtype, ours(x, training=True), y_tf)
     for w, w_tf in zip(ours.get_weights(), theirs.get_weights(), strict=True):
         assert w.dtype == dtype
-        np.testing.assert_allclose(w, w_tf, rtol=tol)
+        assert_parity(f"{what}: gamma, beta, moving statistics after 6 steps", dtype, w, w_tf, tolerance(dtype),
+                      rtol=tolerance(dtype))
     x = (rng.standard_normal((5, 4, 4, 3)) * 3 + 2).astype(dtype)
     upstream = rng.standard_normal(x.shape).astype(dtype)
     y_tf, grads_tf = _tf_run(tf, theirs, x, upstream, training=False)
     y, grads = _ours_run(ours, x, upstream, training=False)
-    _assert_close(y, y_tf, tol, "inference output")
-    for g, g_tf in zip(grads, grads_tf, strict=True):
-        _assert_close(g, g_tf, tol, "inference gradients")
+    _assert_close(f"{what}: inference output", dtype, y, y_tf)
+    for name, g, g_tf in zip(["input"] + ours._trainable_names(), grads, grads_tf, strict=True):
+        _assert_close(f"{what}: inference {name} gradient", dtype, g, g_tf)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -265,9 +262,9 @@ def test_batch_norm_tensorflow_parity_frozen(dtype):
     y_tf, grads_tf = _tf_run(tf, theirs, x, upstream, training=True)
     y, grads = _ours_run(ours, x, upstream, training=True)
     assert len(grads) == len(grads_tf) == 1
-    tol = _tolerance(dtype)
-    _assert_close(y, y_tf, tol, "output")
-    _assert_close(grads[0], grads_tf[0], tol, "input gradient")
+    what = "BatchNormalization trainable=False, training=True"
+    _assert_close(f"{what}: output", dtype, y, y_tf)
+    _assert_close(f"{what}: input gradient", dtype, grads[0], grads_tf[0])
     for w, w_tf in zip(ours.get_weights(), theirs.get_weights(), strict=True):
         np.testing.assert_array_equal(w, w_tf)
 
@@ -288,11 +285,11 @@ def test_layer_norm_tensorflow_parity(dtype, shape, center, scale):
     upstream = rng.standard_normal(shape).astype(dtype)
     y_tf, grads_tf = _tf_run(tf, theirs, x, upstream, training=True)
     y, grads = _ours_run(ours, x, upstream, training=True)
-    tol = _tolerance(dtype)
     assert y.dtype == dtype and all(g.dtype == dtype for g in grads)
-    _assert_close(y, y_tf, tol, "output")
-    for g, g_tf in zip(grads, grads_tf, strict=True):
-        _assert_close(g, g_tf, tol, "gradient")
+    what = "LayerNormalization (center, scale ±; dense and image inputs)"
+    _assert_close(f"{what}: output", dtype, y, y_tf)
+    for name, g, g_tf in zip(["input"] + ours._trainable_names(), grads, grads_tf, strict=True):
+        _assert_close(f"{what}: {name} gradient", dtype, g, g_tf)
 
 
 # ------------------------------------------------------------------ arguments, config, dtypes

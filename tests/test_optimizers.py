@@ -8,7 +8,8 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import import_tensorflow
+from helpers import assert_parity, import_tensorflow
+from tolerances import FLOAT32_ATOL, FLOAT32_RTOL, OPTIMIZER_FLOAT32_RTOL
 
 from redes import optimizers
 from redes.optimizers import SGD, Adagrad, Adam, Nadam, Optimizer, RMSprop, schedules
@@ -164,9 +165,12 @@ def keras_trajectory(name: str, mode: str) -> dict[int, list[np.ndarray]]:
     return trajectory
 
 
-def max_relative_error(ours: list[np.ndarray], theirs: list[np.ndarray]) -> float:
-    """Largest |a − b| over the largest magnitude, per array."""
-    return max(float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-12)) for a, b in zip(ours, theirs))
+def describe(name: str, mode: str) -> str:
+    """'SGD(momentum=0.9, nesterov=True), ExponentialDecay': a configuration as the parity report names it."""
+    cls, kwargs, _, _, _ = CONFIGS[name]
+    schedule = {"constant": "constant learning rate", "exponential": "ExponentialDecay",
+                "polynomial": "PolynomialDecay"}[mode]
+    return f"{cls.__name__}({', '.join(f'{key}={value}' for key, value in kwargs.items())}), {schedule}"
 
 
 # --------------------------------------------------------- trajectories
@@ -183,11 +187,11 @@ def test_float64_matches_formulas(name, mode):
 @pytest.mark.parametrize("name, mode", TF_CASES)
 def test_float32_matches_keras(name, mode):
     ours, theirs = redes_trajectory(name, mode, "float32"), keras_trajectory(name, mode)
+    what = f"{describe(name, mode)}: weights after 1, 2, 10, 100 steps"
     for step in CHECK_STEPS:
         for a, b in zip(ours[step], theirs[step]):
             assert a.dtype == np.float32
-            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=f"{name} {mode} step {step}")
-        assert max_relative_error(ours[step], theirs[step]) < 1e-6
+            assert_parity(what, "float32", a, b, OPTIMIZER_FLOAT32_RTOL, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL)
 
 
 # ---------------------------------------------------------------- clipping
@@ -209,8 +213,9 @@ def test_clipping_matches_keras(cls, kwargs):
         grads = [g.astype(np.float32) for g in grads]
         ours.apply_gradients(zip(grads, weights))
         theirs.apply_gradients([(tf.constant(g), v) for g, v in zip(grads, variables)])
+    what = f"{cls.__name__} with gradient clipping ({', '.join(sorted(kwargs))}): weights after 10 steps"
     for a, v in zip(weights, variables):
-        np.testing.assert_allclose(a, v.numpy(), rtol=1e-5, atol=1e-6)
+        assert_parity(what, "float32", a, v.numpy(), rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL)
 
 
 def test_clipping_rules():

@@ -3,7 +3,8 @@ import itertools
 import numpy as np
 import pytest
 
-from helpers import check_layer_gradients, import_tensorflow
+from helpers import assert_parity, check_layer_gradients, import_tensorflow
+from tolerances import elementwise
 from redes import Tensor4D, layers
 
 POOLS = [2, 3, (2, 3)]
@@ -54,9 +55,9 @@ def tf_forward_backward(tf, layer, x, upstream):
 
 
 def assert_close(ours, theirs, dtype, what):
-    assert ours.dtype == np.dtype(dtype) and ours.shape == theirs.shape, what
-    rtol, atol = (1e-5, 1e-6) if dtype == "float32" else (1e-10, 1e-12)
-    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg=what)
+    assert ours.dtype == np.dtype(dtype), what
+    rtol, atol = elementwise(dtype)
+    assert_parity(what, dtype, ours, theirs, rtol=rtol, atol=atol)
 
 
 @pytest.mark.parametrize("kind", list(WINDOWED))
@@ -96,8 +97,9 @@ def test_pooling_tensorflow_parity(kind, pool, stride, padding, shape, dtype):
     y = np.asarray(ours(Tensor4D(x)))
     upstream = rng.standard_normal(y.shape).astype(dtype)
     y_tf, grad_tf = tf_forward_backward(tf, theirs, x, upstream)
-    assert_close(y, y_tf, dtype, "output")
-    assert_close(np.asarray(ours.backward(Tensor4D(upstream))), grad_tf, dtype, "input gradient")
+    what = f"{type(ours).__name__} grid (pool 2, 3, 2×3; strides None, 1, 2; valid, same; 7×7, 6×6, 5×8)"
+    assert_close(y, y_tf, dtype, f"{what}: output")
+    assert_close(np.asarray(ours.backward(Tensor4D(upstream))), grad_tf, dtype, f"{what}: input gradient")
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -112,8 +114,9 @@ def test_max_pooling_tied_maxima_match_tensorflow(pool, stride, padding, shape, 
     y = np.asarray(ours(Tensor4D(x)))
     upstream = rng.standard_normal(y.shape).astype(dtype)
     y_tf, grad_tf = tf_forward_backward(tf, theirs, x, upstream)
-    assert_close(y, y_tf, dtype, "output")
-    assert_close(np.asarray(ours.backward(Tensor4D(upstream))), grad_tf, dtype, "input gradient")
+    what = "MaxPooling2D grid, tied maxima (integer-valued and constant inputs)"
+    assert_close(y, y_tf, dtype, f"{what}: output")
+    assert_close(np.asarray(ours.backward(Tensor4D(upstream))), grad_tf, dtype, f"{what}: input gradient")
 
 
 def test_max_pooling_ties_go_to_the_first_in_row_major_order():
@@ -136,9 +139,10 @@ def test_global_pooling_tensorflow_parity(kind, keepdims, data, dtype):
     y = ours(x)  # a natural array: (N, C), or (N, 1, 1, C) with keepdims
     upstream = rng.standard_normal(y.shape).astype(dtype)
     y_tf, grad_tf = tf_forward_backward(tf, theirs, x, upstream)
-    assert_close(y, y_tf, dtype, "output")
+    what = f"{type(ours).__name__} (keepdims ±; random, tied, constant inputs)"
+    assert_close(y, y_tf, dtype, f"{what}: output")
     grad = ours.backward(Tensor4D(upstream.reshape(3, 1, 1, 4)))
-    assert_close(np.asarray(grad), grad_tf, dtype, "input gradient")
+    assert_close(np.asarray(grad), grad_tf, dtype, f"{what}: input gradient")
 
 
 @pytest.mark.parametrize("keepdims,feature_shape", [(False, (4,)), (True, (1, 1, 4))])

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from helpers import GRADCHECK_TOLERANCE, import_tensorflow, numerical_gradient, relative_error
+from helpers import GRADCHECK_TOLERANCE, assert_parity, import_tensorflow, numerical_gradient, relative_error
+from tolerances import FLOAT32_RTOL, FLOAT64_KERAS_FLOAT32_CONSTANT_RTOL
 from redes import Tensor4D, layers, regularizers
 
 CASES = [
@@ -66,9 +67,10 @@ def test_tensorflow_parity(ours, theirs, dtype):
     with tf.GradientTape() as tape:
         penalty = keras_regularizer(w_tf)
     # Keras keeps its factors as float32, so float64 agrees to about 1e-8.
-    rtol = 1e-5 if dtype == "float32" else 1e-7
-    assert ours.penalty(w) == pytest.approx(float(penalty), rel=rtol)
-    np.testing.assert_allclose(ours.gradient(w), tape.gradient(penalty, w_tf).numpy(), rtol=rtol)
+    rtol = FLOAT32_RTOL if dtype == "float32" else FLOAT64_KERAS_FLOAT32_CONSTANT_RTOL
+    assert_parity(f"{name}: penalty", dtype, ours.penalty(w), float(penalty), rtol)
+    assert_parity(f"{name}: penalty gradient", dtype, ours.gradient(w), tape.gradient(penalty, w_tf).numpy(),
+                  rtol=rtol, atol=0.0)
 
 
 @pytest.mark.parametrize("regularizer", [regularizers.L1(0.2), regularizers.L2(0.3), regularizers.L1L2(0.1, 0.4)])

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from helpers import import_tensorflow
+from helpers import assert_parity, import_tensorflow
+from tolerances import EXPONENTIAL_DECAY_RTOL, POLYNOMIAL_DECAY_ATOL, POLYNOMIAL_DECAY_RTOL
 
 from redes import optimizers
 from redes.optimizers import SGD
@@ -78,16 +79,17 @@ def keras_schedules():
 def test_exponential_decay_matches_keras(keras_schedules, kwargs):
     ours, theirs = ExponentialDecay(**kwargs), keras_schedules.ExponentialDecay(**kwargs)
     expected = np.array([float(theirs(step)) for step in STEPS])
-    # Keras computes in float32: decay_rate rounded to float32 and raised to p = step / decay_steps
-    # carries a relative error of up to about p · 6e-8 (3e-6 at p = 142); redes computes in float64.
-    np.testing.assert_allclose([ours(step) for step in STEPS], expected, rtol=5e-6, atol=0)
+    # Keras computes in float32 (decay_rate rounded, then raised to step / decay_steps); redes in float64.
+    assert_parity("ExponentialDecay: learning rate at steps 0 to 1000", "float32", [ours(step) for step in STEPS],
+                  expected, rtol=EXPONENTIAL_DECAY_RTOL, atol=0.0)
 
 
 @pytest.mark.parametrize("kwargs", POLYNOMIAL)
 def test_polynomial_decay_matches_keras(keras_schedules, kwargs):
     ours, theirs = PolynomialDecay(**kwargs), keras_schedules.PolynomialDecay(**kwargs)
     expected = np.array([float(theirs(step)) for step in STEPS])
-    np.testing.assert_allclose([ours(step) for step in STEPS], expected, rtol=2e-6, atol=1e-9)
+    assert_parity("PolynomialDecay: learning rate at steps 0 to 1000", "float32", [ours(step) for step in STEPS],
+                  expected, rtol=POLYNOMIAL_DECAY_RTOL, atol=POLYNOMIAL_DECAY_ATOL)
 
 
 @pytest.mark.parametrize("cls, kwargs", [(ExponentialDecay, k) for k in EXPONENTIAL]
