@@ -9,14 +9,14 @@ Example:
 from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, optimizers, plotting,
                regularizers, utils)
 from .backend import floatx, set_floatx, set_random_seed
-from .models import Model, RedeNeural, Sequential
+from .models import Functional, Model, RedeNeural, Sequential
 from .saving import load_model
 from .tensor import Tensor4D
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Model", "RedeNeural", "Sequential", "Tensor4D",
+    "Functional", "Model", "RedeNeural", "Sequential", "Tensor4D",
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "optimizers",
     "regularizers", "utils", "floatx", "load_model", "set_floatx", "set_random_seed",
 ]

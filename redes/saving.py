@@ -34,7 +34,7 @@ import numpy
 
 from . import activations, backend, layers, losses, metrics, optimizers, regularizers, utils
 from .layers.base import Layer
-from .models import Model, RedeNeural, Sequential
+from .models import Functional, Model, RedeNeural, Sequential
 
 FORMAT_VERSION = 1
 _CONFIG = "config.json"
@@ -48,7 +48,7 @@ def _registry(module, base: type) -> dict[str, type]:
 def _classes(custom_objects: dict | None) -> dict[str, dict[str, type]]:
     return {
         "layer": {**_registry(layers, Layer), "Sequential": Sequential, "RedeNeural": RedeNeural,
-                  **(custom_objects or {})},
+                  "Functional": Functional, **(custom_objects or {})},
         "optimizer": {**_registry(optimizers, optimizers.Optimizer), **(custom_objects or {})},
         "loss": {**_registry(losses, losses.Loss), **(custom_objects or {})},
         "metric": {**_registry(metrics, metrics.Metric), **(custom_objects or {})},
@@ -72,7 +72,7 @@ def serialize_object(obj) -> dict:
     activation = getattr(obj, "activation", None)
     if isinstance(config.get("activation"), str) and getattr(activation, "config", None):
         config["activation"] = {"class_name": activation.name, "config": dict(activation.config)}
-    if isinstance(obj, Sequential):
+    if isinstance(obj, (Sequential, Functional)):
         config["layers"] = [serialize_object(layer) for layer in obj.layers]
     return {"class_name": type(obj).__name__, "config": config}
 
@@ -100,20 +100,31 @@ def deserialize_layer(spec: dict, custom_objects: dict | None = None) -> Layer:
     return _deserialize_layer(spec, _classes(custom_objects))
 
 
+def _serialize_nested(value):
+    """A loss or metric, or a list (of lists) of them, one per output of a functional model."""
+    return [_serialize_nested(item) for item in value] if isinstance(value, list) else serialize_object(value)
+
+
 def _compile_config(model: Model) -> dict | None:
     if model.loss is None:
         return None
-    return {"optimizer": serialize_object(model.optimizer), "loss": serialize_object(model.loss),
-            "metrics": [serialize_object(metric) for metric in model.metrics]}
+    config = {"optimizer": serialize_object(model.optimizer), "loss": _serialize_nested(model.loss),
+              "metrics": _serialize_nested(model.metrics)}
+    if getattr(model, "loss_weights", None) is not None:
+        config["loss_weights"] = list(model.loss_weights)
+    return config
 
 
 def _compile_from_config(model: Model, config: dict, classes: dict) -> None:
-    def build(kind: str, spec: dict):
+    def build(kind: str, spec):
+        if isinstance(spec, list):
+            return [build(kind, item) for item in spec]
         cls = _lookup(classes[kind], kind, spec["class_name"])
         return cls.from_config(spec["config"]) if hasattr(cls, "from_config") else cls(**spec["config"])
 
+    extra = {"loss_weights": config["loss_weights"]} if "loss_weights" in config else {}
     model.compile(optimizer=build("optimizer", config["optimizer"]), loss=build("loss", config["loss"]),
-                  metrics=[build("metric", spec) for spec in config["metrics"]])
+                  metrics=build("metric", config["metrics"]), **extra)
 
 
 # --------------------------------------------------------------------- random state

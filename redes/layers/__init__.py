@@ -7,12 +7,15 @@ from .conv import Conv2D
 from .core import Flatten, Input, Reshape
 from .dense import Dense
 from .dropout import Dropout
+from .merge import Add, Average, Concatenate, Multiply, Subtract
+from .node import SymbolicTensor
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
 
 __all__ = [
-    "Activation", "AveragePooling2D", "BatchNormalization", "Conv2D", "Dense", "Dropout", "ELU", "Flatten",
-    "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Input", "Layer", "LayerNormalization", "LeakyReLU",
-    "MaxPooling2D", "ReLU", "Reshape", "Softmax",
+    "Activation", "Add", "Average", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D", "Dense",
+    "Dropout", "ELU", "Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Input", "Layer",
+    "LayerNormalization", "LeakyReLU", "MaxPooling2D", "Multiply", "ReLU", "Reshape", "Softmax", "Subtract",
+    "SymbolicTensor",
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
 ]

@@ -23,6 +23,7 @@ from collections import defaultdict
 from .. import activations, backend, initializers, regularizers
 from ..backend import xp
 from ..tensor import LogitsGradient, Tensor4D
+from .node import call_symbolic, symbolic_inputs
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
 
@@ -41,6 +42,27 @@ def _snake_case(name: str) -> str:
 def padded_shape(feature_shape: tuple) -> tuple:
     """The Tensor4D feature axes of a natural feature shape: (784,) -> (1, 1, 784)."""
     return (1,) * (3 - len(feature_shape)) + tuple(feature_shape)
+
+
+def standardize_shape(shape) -> tuple | list:
+    """A feature shape as a tuple of ints; a list of them (a layer with several inputs) as a list of tuples."""
+    if isinstance(shape, list):
+        return [standardize_shape(s) for s in shape]
+    return tuple(int(d) for d in shape)
+
+
+def same_shape(a, b) -> bool:
+    """Whether two feature shapes (or lists of them) are the same, up to leading axes of size 1."""
+    if isinstance(a, list) or isinstance(b, list):
+        return isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and all(map(same_shape, a, b))
+    return padded_shape(a) == padded_shape(b)
+
+
+def format_shape(shape) -> str:
+    """``(None, 28, 28, 1)`` for a feature shape; a list of those for several inputs."""
+    if isinstance(shape, list):
+        return "[" + ", ".join(map(format_shape, shape)) + "]"
+    return str((None,) + tuple(shape))
 
 
 def validate_positive_int(name: str, value) -> int:
@@ -70,7 +92,14 @@ class Layer:
         name: unique name; defaults to the class name in snake_case ('dense', 'dense_1', ...).
         trainable: whether the optimizers update this layer's weights.
         dtype: float type of the weights and of the computation (default ``floatx()``, 'float32').
+
+    A layer that takes several inputs (a merge layer) sets ``_takes_list``: its ``build`` and
+    ``compute_output_shape`` receive a list of shapes, ``forward`` a list of Tensor4D, and
+    ``backward`` returns a list of gradients, one per input.
     """
+
+    _takes_list = False
+    _accumulate_gradients = False  # set by a functional model while a shared layer runs backward again
 
     def __init__(self, name: str | None = None, trainable: bool = True, dtype=None) -> None:
         if name is not None and (not isinstance(name, str) or not name):
@@ -134,7 +163,15 @@ class Layer:
         return [self._gradients[name] for name in names]
 
     def _set_gradient(self, name: str, value) -> None:
-        """Store dL/d(weight), adding the weight's regularization gradient."""
+        """Store dL/d(weight), adding the weight's regularization gradient.
+
+        While ``_accumulate_gradients`` is set (a layer called at several nodes of a functional
+        model, from its second backward call on), add ``value`` to the stored gradient instead:
+        dL/dw = Σ over the calls, with the penalty's gradient counted once.
+        """
+        if self._accumulate_gradients:
+            self._gradients[name] = self._gradients[name] + value
+            return
         regularizer = self._regularizers.get(name)
         if regularizer is not None:
             value = value + regularizer.gradient(self._weights[name])
@@ -176,35 +213,53 @@ class Layer:
         """Feature shape of the output for a feature shape of input; default: unchanged."""
         return tuple(input_shape)
 
-    def build_for(self, input_shape: tuple) -> tuple:
-        """Build (once) for ``input_shape`` and return the output feature shape."""
-        input_shape = tuple(int(d) for d in input_shape)
+    def build_for(self, input_shape: tuple | list) -> tuple | list:
+        """Build (once) for ``input_shape`` (a list of shapes for several inputs); return the output shape."""
+        input_shape = standardize_shape(input_shape)
         if not self.built:
             self.input_shape = input_shape
             self.build(input_shape)
             self.output_shape = self.compute_output_shape(input_shape)
             self.built = True
-        elif padded_shape(input_shape) != padded_shape(self.input_shape):
+        elif not same_shape(input_shape, self.input_shape):
             raise ValueError(
-                f"Layer '{self.name}' was built for inputs of shape {(None,) + self.input_shape}, "
-                f"received shape {(None,) + input_shape}."
+                f"Layer '{self.name}' was built for inputs of shape {format_shape(self.input_shape)}, "
+                f"received shape {format_shape(input_shape)}."
             )
         return self.output_shape
 
     def __call__(self, inputs, training: bool = False):
-        """Run forward. A Tensor4D gives a Tensor4D; an array ``(batch, *features)`` gives an array."""
-        if isinstance(inputs, Tensor4D):
-            x, feature_shape, natural = inputs, inputs.shape[1:], False
-        else:
-            array = xp.asarray(inputs)
-            x = Tensor4D.from_natural(array)
-            feature_shape = array.shape[1:]
-            natural = True
-        output_shape = self.build_for(feature_shape)
-        if x.dtype != self.dtype:
-            x = Tensor4D(x.data.astype(self.dtype))
-        y = self.forward(x, training=training)
-        return y.to_natural(output_shape) if natural else y
+        """Run forward. A Tensor4D gives a Tensor4D; an array ``(batch, *features)`` gives an array.
+
+        A layer with several inputs takes a list of these. Called on symbolic tensors (an ``Input``
+        or another layer's symbolic output) it computes nothing: it builds itself, records the call
+        as a node of a graph and returns the SymbolicTensor of its output (the functional API).
+        """
+        if isinstance(inputs, Tensor4D) and not self._takes_list:
+            x = inputs if inputs.dtype == self.dtype else Tensor4D(inputs.data.astype(self.dtype))
+            self.build_for(inputs.shape[1:])
+            return self.forward(x, training=training)
+        tensors = symbolic_inputs(inputs)
+        if tensors is not None:
+            return call_symbolic(self, inputs, tensors)
+        items = list(inputs) if self._takes_list and isinstance(inputs, (list, tuple)) else [inputs]
+        natural = not isinstance(items[0], Tensor4D)
+        xs, shapes = [], []
+        for item in items:
+            if isinstance(item, Tensor4D):
+                x, shape = item, item.shape[1:]
+            else:
+                array = xp.asarray(item)
+                x, shape = Tensor4D.from_natural(array), array.shape[1:]
+            xs.append(x if x.dtype == self.dtype else Tensor4D(x.data.astype(self.dtype)))
+            shapes.append(shape)
+        output_shape = self.build_for(shapes if self._takes_list else shapes[0])
+        y = self.forward(xs if self._takes_list else xs[0], training=training)
+        if not natural:
+            return y
+        if isinstance(y, list):
+            return [t.to_natural(shape) for t, shape in zip(y, output_shape)]
+        return y.to_natural(output_shape)
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         raise NotImplementedError

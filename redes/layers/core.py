@@ -6,6 +6,7 @@ import math
 
 from ..tensor import Tensor4D
 from .base import Layer, padded_shape
+from .node import Node
 
 
 class Input(Layer):
@@ -16,8 +17,12 @@ class Input(Layer):
 
     Input shape / Output shape: (batch, *shape), unchanged.
 
+    It starts a Sequential model, or a functional graph: calling a layer on an Input calls it on
+    ``output``, the Input's SymbolicTensor, and ``Model(inputs, outputs)`` collects the graph.
+
     Example:
         >>> Sequential([Input((784,)), Dense(10)])
+        >>> i = Input((784,)); model = Model(i, Dense(10)(Dense(32, activation="relu")(i)))
     """
 
     def __init__(self, shape, **kwargs) -> None:
@@ -29,6 +34,7 @@ class Input(Layer):
                 f"Received: shape={shape!r}"
             )
         self.shape = shape
+        self.output = Node(self, [], shape).output
 
     def build(self, input_shape: tuple) -> None:
         if padded_shape(input_shape) != padded_shape(self.shape):

@@ -1,5 +1,6 @@
-"""Models: Sequential and RedeNeural share the Model base (compile, fit, evaluate, predict)."""
+"""Models: Sequential, RedeNeural and Functional share the Model base (compile, fit, evaluate, predict)."""
 
+from .functional import Functional
 from .model import Model
 from .rede_neural import RedeNeural
 from .sequential import Sequential

@@ -30,7 +30,15 @@ class Model(Layer):
 
     Subclasses define ``layers``, ``forward``, ``backward`` and ``build``; this
     class gathers the layers' weights and gradients and runs training.
+    ``Model(inputs, outputs)`` builds a ``Functional`` model from a graph of layer calls.
     """
+
+    def __new__(cls, *args, **kwargs):
+        """``Model(inputs, outputs)`` makes a functional model (a ``Functional``), as in Keras."""
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from .functional import Functional  # functional imports this module: import it on use
+            cls = Functional
+        return super().__new__(cls)
 
     def __init__(self, name: str | None = None, trainable: bool = True, dtype=None) -> None:
         super().__init__(name=name, trainable=trainable, dtype=dtype)
@@ -160,13 +168,7 @@ class Model(Layer):
             raise TypeError(f"`metrics` must be a list such as ['accuracy']. Received: metrics={metrics!r}")
         self.metrics = [metrics_module.get(m, loss=self.loss) for m in (metrics or [])]
         self._loss_tracker = metrics_module.Mean(name="loss")
-        output_activation = getattr(self._output_layer(), "activation", None)
-        self._fused_output = (
-            getattr(self.loss, "output_activation", None) is not None
-            and not self.loss.from_logits
-            and output_activation is not None
-            and output_activation.name == self.loss.output_activation
-        )
+        self._fused_output = fuses_with(self.loss, self._output_layer())
 
     def _require_compiled(self, method: str) -> None:
         if self.loss is None:
@@ -180,16 +182,8 @@ class Model(Layer):
         computed from the logits and the gradient is taken w.r.t. them
         (a LogitsGradient), as Keras does.
         """
-        batch = output.shape[0]
-        if self._fused_output:
-            logits = self._output_layer()._z.reshape((batch,) + tuple(self.output_shape))
-            value = self.loss.value_from_logits(y, logits)
-            grad = LogitsGradient(Tensor4D.from_natural(self.loss.gradient_from_logits(y, logits))) \
-                if with_gradient else None
-        else:
-            y_pred = output.to_natural(self.output_shape)
-            value = self.loss(y, y_pred)
-            grad = Tensor4D.from_natural(self.loss.gradient(y, y_pred)) if with_gradient else None
+        fused_layer = self._output_layer() if self._fused_output else None
+        value, grad = output_loss(self.loss, y, output, self.output_shape, fused_layer, with_gradient)
         regularization = self.losses
         if regularization:
             value += sum(regularization)
@@ -413,6 +407,34 @@ class Model(Layer):
         """Load weights written by ``save_weights`` or ``save``; every array's shape is checked first."""
         from ..saving import load_weights
         load_weights(self, path)
+
+
+def fuses_with(loss, output_layer) -> bool:
+    """Whether ``loss`` is a cross-entropy on probabilities that ``output_layer``'s softmax/sigmoid makes.
+
+    Then the loss and its gradient are taken from the layer's logits (``output_loss``), as Keras does.
+    """
+    output_activation = getattr(output_layer, "activation", None)
+    return (getattr(loss, "output_activation", None) is not None
+            and not loss.from_logits
+            and output_activation is not None
+            and output_activation.name == loss.output_activation)
+
+
+def output_loss(loss, y, output: Tensor4D, output_shape: tuple, fused_layer, with_gradient: bool):
+    """``loss`` of one output and, if asked, dL/d(output): (float, Tensor4D or None).
+
+    With ``fused_layer`` (the output layer, when ``fuses_with`` holds) the loss is computed from
+    the layer's cached logits and the gradient is a LogitsGradient, dL/d(logits).
+    """
+    if fused_layer is not None:
+        logits = fused_layer._z.reshape((output.shape[0],) + tuple(output_shape))
+        value = loss.value_from_logits(y, logits)
+        grad = LogitsGradient(Tensor4D.from_natural(loss.gradient_from_logits(y, logits))) if with_gradient else None
+        return value, grad
+    y_pred = output.to_natural(output_shape)
+    value = loss(y, y_pred)
+    return value, (Tensor4D.from_natural(loss.gradient(y, y_pred)) if with_gradient else None)
 
 
 def _resolve_verbose(verbose) -> int:

@@ -1,0 +1,189 @@
+"""Merge layers: combine several tensors into one (Add, Subtract, Multiply, Average, Concatenate).
+
+Each takes a list of inputs, in a functional graph (``Add()([x, y])`` on symbolic tensors) or
+eagerly on arrays or Tensor4D; ``backward`` returns one gradient per input. Unlike Keras, the
+element-wise layers do not broadcast: every input must have the same feature shape.
+"""
+
+from __future__ import annotations
+
+from ..backend import xp
+from ..tensor import Tensor4D
+from .base import Layer, format_shape, padded_shape
+
+
+class _Merge(Layer):
+    """Shared checks of the merge layers: a list of at least ``_min_inputs`` inputs."""
+
+    _takes_list = True
+    _min_inputs = 2
+    _max_inputs: int | None = None
+
+    def _check_count(self, input_shape) -> None:
+        count = len(input_shape) if isinstance(input_shape, list) else 1
+        if not isinstance(input_shape, list) or count < self._min_inputs or (
+                self._max_inputs is not None and count > self._max_inputs):
+            exact = self._max_inputs == self._min_inputs
+            expected = f"exactly {self._min_inputs}" if exact else f"at least {self._min_inputs}"
+            raise ValueError(f"{type(self).__name__} must be called on a list of {expected} inputs. "
+                             f"Received {count}: {format_shape(input_shape)}")
+
+
+class _ElementWise(_Merge):
+    """A merge of inputs that all have the same feature shape, element by element."""
+
+    def build(self, input_shape: list) -> None:
+        self._check_count(input_shape)
+        first = padded_shape(input_shape[0])
+        if any(padded_shape(shape) != first for shape in input_shape[1:]):
+            raise ValueError(f"{type(self).__name__} needs inputs of one shape (it does not broadcast). "
+                             f"Received shapes {format_shape(input_shape)}")
+
+    def compute_output_shape(self, input_shape: list) -> tuple:
+        return tuple(input_shape[0])
+
+
+class Add(_ElementWise):
+    """Sum of its inputs, ``y = x₁ + … + xₙ`` (a residual connection: ``Add()([x, f(x)])``).
+
+    Input shape: a list of n ≥ 2 tensors of one shape (batch, h, w, c). Output shape: the same.
+    Equations: forward y = Σᵢ xᵢ;  backward dL/dxᵢ = dL/dy for every i.
+
+    Example:
+        >>> Add()([np.ones((2, 3)), np.ones((2, 3))])  # all 2.0
+    """
+
+    def forward(self, xs: list[Tensor4D], training: bool = False) -> Tensor4D:
+        self._count = len(xs)
+        y = xs[0].data + xs[1].data
+        for x in xs[2:]:
+            y += x.data
+        return Tensor4D(y)
+
+    def backward(self, grad: Tensor4D) -> list[Tensor4D]:
+        return [grad] * self._count
+
+
+class Subtract(_ElementWise):
+    """Difference of two inputs, ``y = x₁ − x₂``.
+
+    Input shape: a list of 2 tensors of one shape. Output shape: the same.
+    Equations: forward y = x₁ − x₂;  backward dL/dx₁ = dL/dy,  dL/dx₂ = −dL/dy.
+    """
+
+    _max_inputs = 2
+
+    def forward(self, xs: list[Tensor4D], training: bool = False) -> Tensor4D:
+        return Tensor4D(xs[0].data - xs[1].data)
+
+    def backward(self, grad: Tensor4D) -> list[Tensor4D]:
+        return [grad, Tensor4D(-grad.data)]
+
+
+class Multiply(_ElementWise):
+    """Element-wise product of its inputs, ``y = x₁ ⊙ … ⊙ xₙ`` (e.g. a gate: ``Multiply()([x, sigmoid(g)])``).
+
+    Input shape: a list of n ≥ 2 tensors of one shape. Output shape: the same.
+    Equations: forward y = Πᵢ xᵢ;  backward dL/dxᵢ = dL/dy ⊙ Π_{j≠i} xⱼ,
+    computed from prefix and suffix products, so a zero input gives no division by zero.
+    """
+
+    def forward(self, xs: list[Tensor4D], training: bool = False) -> Tensor4D:
+        self._xs = [x.data for x in xs]
+        y = self._xs[0] * self._xs[1]
+        for x in self._xs[2:]:
+            y *= x
+        return Tensor4D(y)
+
+    def backward(self, grad: Tensor4D) -> list[Tensor4D]:
+        xs, g = self._xs, grad.data
+        prefix = [g]  # prefix[i] = g ⊙ x₁ ⊙ … ⊙ x_{i−1}
+        for x in xs[:-1]:
+            prefix.append(prefix[-1] * x)
+        grads, suffix = [None] * len(xs), None  # suffix = x_{i+1} ⊙ … ⊙ xₙ
+        for i in range(len(xs) - 1, -1, -1):
+            grads[i] = Tensor4D(prefix[i] if suffix is None else prefix[i] * suffix)
+            suffix = xs[i] if suffix is None else suffix * xs[i]
+        return grads
+
+
+class Average(_ElementWise):
+    """Mean of its inputs, ``y = (x₁ + … + xₙ) / n``.
+
+    Input shape: a list of n ≥ 2 tensors of one shape. Output shape: the same.
+    Equations: forward y = (1/n) Σᵢ xᵢ;  backward dL/dxᵢ = dL/dy / n.
+    """
+
+    def forward(self, xs: list[Tensor4D], training: bool = False) -> Tensor4D:
+        self._count = len(xs)
+        y = xs[0].data + xs[1].data
+        for x in xs[2:]:
+            y += x.data
+        y *= 1.0 / self._count
+        return Tensor4D(y)
+
+    def backward(self, grad: Tensor4D) -> list[Tensor4D]:
+        return [Tensor4D(grad.data * (1.0 / self._count))] * self._count
+
+
+class Concatenate(_Merge):
+    """Joins its inputs along ``axis`` of their natural shape, as Keras.
+
+    Args:
+        axis: the axis of the natural shape (batch, *features) to join along; default −1, the
+            features or channels. For images (batch, h, w, c) axis 1 is h, 2 is w, 3 (or −1) is c;
+            for flat data (batch, f) only −1 (or 1) is allowed. The batch axis cannot be joined.
+
+    Input shape: a list of n ≥ 2 tensors of one rank that agree on every axis but ``axis``.
+    Output shape: the same, with ``axis`` the sum of the inputs' lengths along it.
+    Equations: forward y = [x₁ | x₂ | … | xₙ] along ``axis``;
+               backward dL/dxᵢ = the slice of dL/dy that xᵢ filled.
+
+    Example:
+        >>> Concatenate()([np.ones((2, 4, 4, 3)), np.zeros((2, 4, 4, 5))]).shape
+        (2, 4, 4, 8)
+    """
+
+    def __init__(self, axis: int = -1, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if isinstance(axis, bool) or not isinstance(axis, int) or axis == 0:
+            raise ValueError(f"`axis` must be a non-zero integer (axis 0 is the batch). Received: axis={axis!r}")
+        self.axis = axis
+
+    def _feature_axis(self, rank: int) -> int:
+        """``axis`` as an index into the feature shape of ``rank`` axes; ValueError if out of range."""
+        axis = self.axis + rank + 1 if self.axis < 0 else self.axis
+        if not 1 <= axis <= rank:
+            raise ValueError(f"`axis` must name a feature axis of inputs of rank {rank + 1} (1 to {rank}, or "
+                             f"-1 to -{rank}). Received: axis={self.axis}")
+        return axis - 1
+
+    def build(self, input_shape: list) -> None:
+        self._check_count(input_shape)
+        ranks = {len(shape) for shape in input_shape}
+        if len(ranks) != 1:
+            raise ValueError(f"Concatenate needs inputs of one rank. Received shapes "
+                             f"{format_shape(input_shape)}")
+        axis = self._feature_axis(ranks.pop())
+        others = {shape[:axis] + shape[axis + 1:] for shape in input_shape}
+        if len(others) != 1:
+            raise ValueError(f"Concatenate with axis={self.axis} needs inputs that agree on every other "
+                             f"axis. Received shapes {format_shape(input_shape)}")
+
+    def compute_output_shape(self, input_shape: list) -> tuple:
+        axis = self._feature_axis(len(input_shape[0]))
+        shape = list(input_shape[0])
+        shape[axis] = sum(s[axis] for s in input_shape)
+        return tuple(shape)
+
+    def forward(self, xs: list[Tensor4D], training: bool = False) -> Tensor4D:
+        axis = 4 - len(self.output_shape) + self._feature_axis(len(self.output_shape))  # Tensor4D axis
+        self._axis, self._sizes = axis, [x.shape[axis] for x in xs]
+        return Tensor4D(xp.concatenate([x.data for x in xs], axis=axis))
+
+    def backward(self, grad: Tensor4D) -> list[Tensor4D]:
+        bounds = xp.cumsum(self._sizes)[:-1]
+        return [Tensor4D(part) for part in xp.split(grad.data, bounds, axis=self._axis)]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}
