@@ -301,10 +301,14 @@ def test_bad_data_for_several_inputs_raise():
         model.fit([xa, xb[:4]], [y_cls, y_reg], verbose=0)
 
 
-def test_single_output_loss_weights_raise():
+def test_single_output_takes_keras_dict_forms_but_no_loss_weights():
     i = layers.Input((3,))
+    model = Model(i, layers.Dense(2, activation="softmax", name="out")(i))
+    model.compile("adam", loss={"out": "sparse_categorical_crossentropy"}, metrics={"out": "accuracy"})
+    assert isinstance(model.loss, losses.SparseCategoricalCrossentropy) and model._fused_output
+    assert list(model.evaluate(np.ones((4, 3)), np.zeros(4, int), verbose=0, return_dict=True)) == ["loss", "accuracy"]
     with pytest.raises(ValueError, match="this model has one"):
-        Model(i, layers.Dense(1)(i)).compile("adam", "mse", loss_weights=[1.0])
+        model.compile("adam", "mse", loss_weights=[1.0])
 
 
 def test_functional_and_sequential_train_alike():

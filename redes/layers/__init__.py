@@ -15,7 +15,6 @@ from .pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2
 __all__ = [
     "Activation", "Add", "Average", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D", "Dense",
     "Dropout", "ELU", "Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Input", "Layer",
-    "LayerNormalization", "LeakyReLU", "MaxPooling2D", "Multiply", "ReLU", "Reshape", "Softmax", "Subtract",
-    "SymbolicTensor",
-    "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
+    "LayerNormalization", "LeakyReLU", "MaxPooling2D", "Multiply", "RandomFlip", "RandomRotation",
+    "RandomTranslation", "RandomZoom", "ReLU", "Reshape", "Softmax", "Subtract", "SymbolicTensor",
 ]

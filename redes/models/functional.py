@@ -72,8 +72,8 @@ class Functional(Model):
         nodes, layers = _map_graph(self._inputs, self._outputs)
         super().__init__(name=name, trainable=trainable, dtype=dtype or self._inputs[0].dtype)
         self._layers = layers
-        if not self.trainable:
-            self.trainable = False
+        if not trainable:
+            self.trainable = False  # freezes every layer, as in Keras
         self._nodes = [node for node in nodes if not node.is_input]
         calls: dict[Layer, int] = {}
         for node in self._nodes:
@@ -131,7 +131,8 @@ class Functional(Model):
     def _fusable(self, k: int, loss) -> bool:
         """Whether output ``k`` may take ``loss`` from its layer's logits: only if no other node reads that cache."""
         tensor = self._outputs[k]
-        return self._consumers[tensor] == 0 and tensor.layer not in self._shared and fuses_with(loss, self._output_layer(k))
+        alone = self._consumers[tensor] == 0 and tensor.layer not in self._shared
+        return alone and fuses_with(loss, self._output_layer(k))
 
     # ------------------------------------------------------------- forward
     def forward(self, x, training: bool = False):
@@ -229,6 +230,10 @@ class Functional(Model):
             if loss_weights is not None:
                 raise ValueError("`loss_weights` weighs the losses of several outputs; this model has one. "
                                  f"Received: loss_weights={loss_weights!r}")
+            if isinstance(loss, (dict, list, tuple)):
+                loss = self._per_output("loss", loss, required=True)[0]
+            if isinstance(metrics, dict):
+                metrics = _as_list(self._per_output("metrics", metrics)[0])
             super().compile(optimizer=optimizer, loss=loss, metrics=metrics)
             self.loss_weights = None
             self._fused_output = self._fused_output and self._fusable(0, self.loss)
@@ -367,11 +372,16 @@ class Functional(Model):
         return outputs
 
     # ---------------------------------------------------------- description
-    def summary(self, print_fn=print) -> None:
-        """Print the layers, output shapes, parameter counts and each layer's inbound layers."""
+    def _calls(self) -> dict[Layer, list[Node]]:
+        """Each layer's nodes in this model, in execution order: a node's index is its call number."""
         calls: dict[Layer, list[Node]] = {}
         for node in [tensor.node for tensor in self._inputs] + self._nodes:
             calls.setdefault(node.layer, []).append(node)
+        return calls
+
+    def summary(self, print_fn=print) -> None:
+        """Print the layers, output shapes, parameter counts and each layer's inbound layers."""
+        calls = self._calls()
 
         def label(tensor: SymbolicTensor) -> str:
             nodes = calls[tensor.layer]
@@ -383,9 +393,7 @@ class Functional(Model):
 
     def get_config(self) -> dict:
         """The graph: each layer's config and its calls, as ``[layer name, call index]`` references."""
-        calls: dict[Layer, list[Node]] = {}
-        for node in [tensor.node for tensor in self._inputs] + self._nodes:
-            calls.setdefault(node.layer, []).append(node)
+        calls = self._calls()
 
         def ref(tensor: SymbolicTensor) -> list:
             return [tensor.layer.name, calls[tensor.layer].index(tensor.node)]
@@ -436,7 +444,8 @@ class Functional(Model):
             raise ValueError(f"The graph cannot be built: layers {stuck} wait on each other's outputs (a cycle).")
         missing = [ref for ref in input_refs + output_refs if tuple(ref) not in tensors]
         if missing:
-            raise ValueError(f"`input_layers` / `output_layers` refer to layer calls the config does not have: {missing}")
+            raise ValueError(f"`input_layers` / `output_layers` refer to layer calls the config does not have: "
+                             f"{missing}")
         return cls([tensors[tuple(ref)] for ref in input_refs], [tensors[tuple(ref)] for ref in output_refs],
                    **config)
 
