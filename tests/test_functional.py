@@ -453,3 +453,38 @@ def test_strided_cnn_learns_fashion_mnist():
     print(f"strided CNN on 3000 Fashion-MNIST images, 2 epochs: test accuracy {accuracy:.3f}")  # 0.76 measured
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert accuracy > 0.65  # chance is 0.1
+
+
+def test_two_inputs_two_outputs_with_loss_weights_tensorflow_parity():
+    tf = import_tensorflow()
+    keras = tf.keras
+    keras.utils.set_random_seed(1)
+
+    def build(L, Input, Model):
+        a, b = Input((4,), name="a"), Input((3,), name="b")
+        shared = L.Dense(8, activation="relu", name="shared")
+        ha, hb = shared(L.Dense(5, name="pa")(a)), shared(L.Dense(5, name="pb")(b))
+        cls = L.Dense(3, activation="softmax", name="cls")(L.Concatenate(name="join")([ha, hb]))
+        return Model([a, b], [cls, L.Dense(1, name="reg")(L.Subtract(name="diff")([ha, hb]))])
+
+    theirs, ours = build(keras.layers, keras.Input, keras.Model), build(layers, layers.Input, Model)
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
+    ours.set_weights(theirs.get_weights())
+    compile_args = {"loss": {"cls": "sparse_categorical_crossentropy", "reg": "mse"},
+                    "loss_weights": {"cls": 1.0, "reg": 0.5}}
+    theirs.compile(optimizer=keras.optimizers.Adam(1e-2), **compile_args)
+    ours.compile(optimizer=optimizers.Adam(1e-2), **compile_args)
+    x, y = two_headed_data(n=40, seed=3)
+    what = "Two inputs, two outputs, shared Dense, loss_weights 1 and 0.5, Adam"
+    for step in range(5):
+        batch = slice(step * 8, step * 8 + 8)
+        their_loss = theirs.train_on_batch([v[batch] for v in x], [v[batch] for v in y], return_dict=True)["loss"]
+        our_loss = ours.train_on_batch([v[batch] for v in x], [v[batch] for v in y])
+        assert_parity(f"{what}: loss at each of 5 steps", "float32", our_loss, float(their_loss),
+                      MULTISTEP_FLOAT32_RTOL)
+    their_logs = theirs.evaluate(x, y, batch_size=40, verbose=0, return_dict=True)
+    our_logs = ours.evaluate(x, y, batch_size=40, verbose=0, return_dict=True)
+    assert set(our_logs) == set(their_logs) == {"loss", "cls_loss", "reg_loss"}
+    for key in our_logs:
+        assert_parity(f"{what}: evaluate logs", "float32", our_logs[key], float(their_logs[key]),
+                      MULTISTEP_FLOAT32_RTOL)
