@@ -104,9 +104,11 @@ def test_concatenate_rejects_bad_axis(axis):
         layers.Concatenate(axis=axis)
 
 
-def test_merge_called_on_one_array_raises():
+def test_merge_called_on_one_array_or_none_raises():
     with pytest.raises(ValueError, match="list of at least 2"):
         layers.Add()(np.zeros((2, 3), "float32"))
+    with pytest.raises(ValueError, match=r"list of at least 2 inputs. Received 0"):
+        layers.Add()([])
 
 
 def test_symbolic_shape_mismatch_names_the_layers():

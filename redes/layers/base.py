@@ -243,7 +243,7 @@ class Layer:
         if tensors is not None:
             return call_symbolic(self, inputs, tensors)
         items = list(inputs) if self._takes_list and isinstance(inputs, (list, tuple)) else [inputs]
-        natural = not isinstance(items[0], Tensor4D)
+        natural = not (items and isinstance(items[0], Tensor4D))
         xs, shapes = [], []
         for item in items:
             if isinstance(item, Tensor4D):
