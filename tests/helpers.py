@@ -91,11 +91,11 @@ PARITY_ERRORS: dict[tuple[str, str, str], Measured] = {}
 
 
 def _bound(tol: float | None, rtol: float | None, atol: float) -> str:
-    parts = [] if tol is None else [f"≤ {tol:.0e}"]
+    parts = [] if tol is None else [f"≤ {tol:.2g}"]
     if rtol:
-        parts.append(f"element-wise rtol {rtol:.0e}, atol {atol:.0e}")
+        parts.append(f"element-wise rtol {rtol:.2g}, atol {atol:.2g}")
     elif rtol is not None:
-        parts.append(f"element-wise atol {atol:.0e}")
+        parts.append(f"element-wise atol {atol:.2g}")
     return "; ".join(parts)
 
 
@@ -111,16 +111,23 @@ def assert_parity(what: str, dtype, ours, theirs, tol: float | None = None, *, r
     if tol is None and rtol is None:
         raise ValueError(f"assert_parity({what!r}) needs a bound: tol, or rtol (and atol).")
     ours, theirs = np.asarray(ours), np.asarray(theirs)
-    assert ours.shape == theirs.shape, f"{what}: redes has shape {ours.shape}, TensorFlow {theirs.shape}"
-    error = max_relative(ours, theirs)
-    measured = PARITY_ERRORS.setdefault((what, np.dtype(dtype).name, _bound(tol, rtol, atol)), Measured())
-    measured.cases += 1
-    measured.largest = max(measured.largest, error)
+    error = record_error(what, dtype, ours, theirs, _bound(tol, rtol, atol))
     if tol is not None:
         assert error <= tol, f"{what} ({np.dtype(dtype).name}): error {error:.2e} relative to the max magnitude " \
-                             f"{np.abs(theirs).max(initial=0.0):.2e}, bound {tol:.0e}"
+                             f"{np.abs(theirs).max(initial=0.0):.2e}, bound {tol:.2g}"
     if rtol is not None:
         np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg=f"{what} ({np.dtype(dtype).name})")
+    return error
+
+
+def record_error(what: str, dtype, ours, theirs, bound: str = "measured only") -> float:
+    """Record max_relative(ours, theirs) for the parity report without asserting; returns it."""
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    assert ours.shape == theirs.shape, f"{what}: shapes {ours.shape} and {theirs.shape}"
+    error = max_relative(ours, theirs)
+    measured = PARITY_ERRORS.setdefault((what, np.dtype(dtype).name, bound), Measured())
+    measured.cases += 1
+    measured.largest = max(measured.largest, error)
     return error
 
 
