@@ -147,6 +147,7 @@ def _batch_norm_note(model: Sequential, steps: int) -> str | None:
 
 
 def train(args: argparse.Namespace) -> int:
+    """``redes train``: build the preset, fit it, report the test accuracy, save model, history and plots."""
     if args.seed is not None:
         backend.set_random_seed(args.seed)
     data = load_images(args.dataset, args.quick)
@@ -168,6 +169,9 @@ def train(args: argparse.Namespace) -> int:
     history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, verbose=args.verbose,
                         validation_data=data["validation"], callbacks=[callbacks.CSVLogger(out / "history.csv")])
     seconds = time.perf_counter() - started
+    if not history.history:
+        print("redes train: training stopped before the first epoch ended; nothing was saved.", file=sys.stderr)
+        return 1
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=args.batch_size, verbose=0)
     model.save(out / "model.redes")
     probabilities = model.predict(x_test, batch_size=args.batch_size)
@@ -189,6 +193,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
+    """``redes evaluate``: load a saved model and report its loss and metrics on the dataset's test images."""
     model = load_model(args.model)
     if model.loss is None:
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
