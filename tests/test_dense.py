@@ -96,5 +96,5 @@ def test_dense_tensorflow_parity(dtype, atol, use_bias):
     for name, (ours_value, their_value) in got.items():
         assert ours_value.dtype == np.dtype(dtype), name
         weight_atol = atol * 10 if name in ("kernel gradient", "bias gradient") else atol
-        assert_parity(f"Dense (tanh, with and without bias): {name}", dtype, ours_value, their_value.numpy(), tolerance(dtype),
-                      rtol=0.0, atol=weight_atol)
+        assert_parity(f"Dense (tanh, with and without bias): {name}", dtype, ours_value, their_value.numpy(),
+                      tolerance(dtype), rtol=0.0, atol=weight_atol)

@@ -10,9 +10,8 @@ inference-mode predictions on test images.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from helpers import assert_parity, import_tensorflow, record_error
+from helpers import assert_parity, import_tensorflow, keras_floatx, record_error
 from redes import Sequential, datasets, layers, losses, optimizers
 from tolerances import (BATCH_NORM_MODEL_FLOAT32_GRADIENT_RTOL, CHAOTIC_FLOAT32_LOSS_RTOL,
                         CHAOTIC_FLOAT32_PREDICTIONS_RTOL, CHAOTIC_FLOAT32_WEIGHTS_RTOL, MULTISTEP_FLOAT32_RTOL,
@@ -33,16 +32,6 @@ def images(loader, channels: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def batches(x: np.ndarray, y: np.ndarray):
     for step in range(STEPS):
         yield x[step * BATCH:(step + 1) * BATCH], y[step * BATCH:(step + 1) * BATCH]
-
-
-@pytest.fixture
-def keras_float64():
-    """TensorFlow with Keras' floatx set to float64 (the learning-rate variable is a floatx), then restored."""
-    tf = import_tensorflow()
-    floatx = tf.keras.backend.floatx()
-    tf.keras.backend.set_floatx("float64")
-    yield tf
-    tf.keras.backend.set_floatx(floatx)
 
 
 # ------------------------------------------------------------------ (a) MNIST CNN, BatchNormalization, Adam
@@ -78,11 +67,12 @@ def train_cnn(tf, dtype: str, adam_constants) -> dict[str, list]:
     return result
 
 
-def test_mnist_cnn_with_batch_norm_and_adam_float64(keras_float64):
+def test_mnist_cnn_with_batch_norm_and_adam_float64():
     """The whole training loop (fused softmax cross-entropy, BatchNorm statistics, Adam) in float64."""
-    tf = keras_float64
-    # Keras casts Python floats through float32 (β1 = 0.9 becomes 0.9000000238...); float64 scalars stay exact.
-    result = train_cnn(tf, "float64", {"beta_1": np.float64(0.9), "beta_2": np.float64(0.999)})
+    # Keras casts Python floats through float32 (β1 = 0.9 becomes 0.9000000238...); float64 scalars stay
+    # exact, and floatx float64 makes its learning-rate variable float64.
+    with keras_floatx("float64") as tf:
+        result = train_cnn(tf, "float64", {"beta_1": np.float64(0.9), "beta_2": np.float64(0.999)})
     what = "MNIST CNN + BatchNormalization, Adam, 20 steps of 16 images (float64, Keras' β in float64)"
     for ours, theirs in zip(result["ours"], result["theirs"], strict=True):
         assert_parity(f"{what}: loss at every step", "float64", ours, theirs, WHOLE_MODEL_FLOAT64_RTOL)
