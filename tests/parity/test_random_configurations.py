@@ -1,4 +1,4 @@
-"""Random Conv2D / pooling configurations against TensorFlow (hypothesis, derandomized)."""
+"""Random Conv2D / pooling configurations against TensorFlow (hypothesis, derandomized; 15 per dtype)."""
 
 import numpy as np
 import pytest
