@@ -48,8 +48,8 @@ def quick_environment(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(dict.fromkeys(paths)))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_in_quick_mode(path, quick_environment):
+def _execute(path):
+    """Run the notebook at ``path`` in memory (never written back) and return it with its outputs."""
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell("import sys; print(sys.prefix)"))
     client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
@@ -57,6 +57,26 @@ def test_notebook_runs_in_quick_mode(path, quick_environment):
     client.execute()  # raises CellExecutionError, with the cell and the traceback, on any error
     kernel_prefix = nb.cells[0].outputs[0]["text"].strip()
     assert kernel_prefix == sys.prefix, f"the notebook ran in the environment {kernel_prefix}, not in {sys.prefix}"
+    return nb
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_in_quick_mode(path, quick_environment):
+    _execute(path)
+
+
+USES_TENSORFLOW = [p for p in NOTEBOOKS if "import tensorflow" in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("path", USES_TENSORFLOW, ids=[p.stem for p in USES_TENSORFLOW])
+def test_tensorflow_cells_skip_without_tensorflow(path, quick_environment, tmp_path, monkeypatch):
+    """With TensorFlow hidden (a package that fails to import shadows it) the notebook still runs."""
+    (tmp_path / "tensorflow").mkdir()
+    (tmp_path / "tensorflow" / "__init__.py").write_text('raise ImportError("TensorFlow hidden by the test")\n')
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ["PYTHONPATH"]]))
+    nb = _execute(path)
+    printed = "".join(o.get("text", "") for cell in nb.cells for o in cell.get("outputs", []))
+    assert "TensorFlow is not installed" in printed
 
 
 def test_notebooks_match_their_generator():
