@@ -171,6 +171,15 @@ def test_nested_sequential_trainable_flag_and_weight_order():
     assert model.get_layer("lower") is lower and model.get_layer(index=1).units == 3
 
 
+def test_built_model_first_builds_the_outer_sequential():
+    """As in Keras, a first layer that is a built model gives the outer model its input shape."""
+    lower = Sequential([layers.Input((28, 28)), layers.Flatten(), layers.Dense(100, activation="relu")])
+    model = Sequential([lower, Sequential([layers.Dense(10, activation="softmax")])])
+    assert model.built and model.input_shape == (28, 28) and model.output_shape == (10,)
+    assert model.count_params() == 78_500 + 1_010
+    assert model.predict(np.zeros((2, 28, 28), "float32")).shape == (2, 10)
+
+
 def test_set_weights_round_trip_and_summary(capsys):
     model = Sequential([
         layers.Input((28, 28, 1)),

@@ -162,9 +162,11 @@ class Layer:
             )
         return [self._gradients[name] for name in names]
 
-    def _set_gradient(self, name: str, value) -> None:
-        """Store dL/d(weight), adding the weight's regularization gradient.
+    def set_gradient(self, name: str, value) -> None:
+        """Store dL/d(weight) for the weight ``name``, adding its regularization gradient.
 
+        A layer's ``backward`` calls this once per trainable weight (a custom layer too), e.g.
+        ``self.set_gradient("kernel", x.T @ g)``; ``gradients`` then lists them in weight order.
         While ``_accumulate_gradients`` is set (a layer called at several nodes of a functional
         model, from its second backward call on), add ``value`` to the stored gradient instead:
         dL/dw = Σ over the calls, with the penalty's gradient counted once.

@@ -154,9 +154,9 @@ class Conv2D(Layer):
         if self.trainable:
             if pointwise:
                 kernel_grad = x.reshape(-1, channels).T @ g
-            self._set_gradient("kernel", kernel_grad.reshape(self.kernel.shape))
+            self.set_gradient("kernel", kernel_grad.reshape(self.kernel.shape))
             if self.use_bias:
-                self._set_gradient("bias", g.sum(axis=0))
+                self.set_gradient("bias", g.sum(axis=0))
         return Tensor4D(dx)
 
     def get_config(self) -> dict:

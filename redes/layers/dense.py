@@ -61,9 +61,9 @@ class Dense(Layer):
     def backward(self, grad: Tensor4D) -> Tensor4D:
         g = self._activation_backward(grad).reshape(-1, self.units)  # (M, units)
         if self.trainable:
-            self._set_gradient("kernel", self._x.reshape(-1, self._x.shape[-1]).T @ g)
+            self.set_gradient("kernel", self._x.reshape(-1, self._x.shape[-1]).T @ g)
             if self.use_bias:
-                self._set_gradient("bias", g.sum(axis=0))
+                self.set_gradient("bias", g.sum(axis=0))
         return Tensor4D((g @ self.kernel.T).reshape(self._x.shape))
 
     def get_config(self) -> dict:

@@ -176,9 +176,9 @@ class BatchNormalization(Layer):
 
     def _set_weight_gradients(self, dgamma, dbeta) -> None:
         if self.scale:
-            self._set_gradient("gamma", dgamma)
+            self.set_gradient("gamma", dgamma)
         if self.center:
-            self._set_gradient("beta", dbeta)
+            self.set_gradient("beta", dbeta)
 
     def get_config(self) -> dict:
         return {
@@ -258,9 +258,9 @@ class LayerNormalization(Layer):
         dx = xp.multiply(g2, xhat)
         if self.trainable:
             if self.scale:
-                self._set_gradient("gamma", _column_sums(dx))
+                self.set_gradient("gamma", _column_sums(dx))
             if self.center:
-                self._set_gradient("beta", _column_sums(g2))
+                self.set_gradient("beta", _column_sums(g2))
         h = g2 * self.gamma if self.scale else g2
         if self.scale:
             dx *= self.gamma

@@ -56,6 +56,8 @@ class Sequential(Model):
         self._layers.append(layer)
         if self.built:
             self.output_shape = layer.build_for(self.output_shape)
+        elif len(self._layers) == 1 and isinstance(layer, Model) and layer.built:
+            self.build_for(layer.input_shape)  # a built model first gives its input shape, as in Keras
 
     def build(self, input_shape: tuple) -> None:
         shape = input_shape
