@@ -260,8 +260,8 @@ class MyLayerNormalization(layers.Layer):
 
     def backward(self, grad):
         g = grad.data
-        self._set_gradient("alpha", (g * self._xhat).sum(axis=(0, 1, 2)))
-        self._set_gradient("beta", g.sum(axis=(0, 1, 2)))
+        self.set_gradient("alpha", (g * self._xhat).sum(axis=(0, 1, 2)))
+        self.set_gradient("beta", g.sum(axis=(0, 1, 2)))
         h = g * self.alpha
         dx = h - h.mean(axis=-1, keepdims=True) - self._xhat * (h * self._xhat).mean(axis=-1, keepdims=True)
         return Tensor4D(dx * self._inv_std)
