@@ -35,9 +35,30 @@ from typing import Callable
 from ._math import erfc
 from .backend import xp
 
+__all__ = [
+    "ActivationFunction", "arctan", "argmax", "elu", "exponential", "gelu", "get", "hard_sigmoid", "leaky_relu",
+    "linear", "mish", "relu", "selu", "serialize", "sigmoid", "silu", "sin", "sine", "softmax", "softplus", "swish",
+    "tanh",
+]
+
 
 class ActivationFunction:
-    """An activation with its derivative: ``forward(z)`` and ``backward(z, y, grad)``."""
+    """An activation with its derivative: ``forward(z)`` and ``backward(z, y, grad)``.
+
+    Args:
+        name: the registry name (``serialize`` returns it).
+        forward: ``forward(z, **config) -> y``, element-wise or over the last axis.
+        backward: ``backward(z, y, grad, **config) -> dL/dz``, the vector-Jacobian product.
+        **config: parameters passed to both, e.g. ``negative_slope=0.3``.
+
+    Shapes: ``z``, ``y``, ``grad`` and the result all have one shape, e.g. (batch, h, w, channels).
+
+    Example:
+        >>> relu = get("relu")
+        >>> z = np.array([-1.0, 2.0])
+        >>> relu.backward(z, relu(z), np.ones(2))
+        array([0., 1.])
+    """
 
     def __init__(self, name: str, forward: Callable, backward: Callable, **config) -> None:
         self.name = name
@@ -257,51 +278,107 @@ def get(identifier: str | ActivationFunction | None, **config) -> ActivationFunc
 
 
 def serialize(activation: ActivationFunction) -> str:
+    """The name under which ``get`` finds ``activation`` again (how layer configs store it).
+
+    Example:
+        >>> serialize(get("swish"))
+        'silu'
+    """
     return activation.name
 
 
 def linear(x):
-    """Identity: ``y = x``."""
+    """Identity: ``y = x``, element-wise (any shape in, the same shape out).
+
+    Example:
+        >>> linear(np.array([-1.0, 0.0, 2.0]))
+        array([-1.,  0.,  2.])
+    """
     return _linear(x)
 
 
 def relu(x):
-    """Rectified linear unit: ``max(x, 0)``."""
+    """Rectified linear unit: ``max(x, 0)``, element-wise (any shape in, the same shape out).
+
+    Example:
+        >>> relu(np.array([-1.0, 0.0, 2.0]))
+        array([0., 0., 2.])
+    """
     return _relu(x)
 
 
 def leaky_relu(x, negative_slope: float = 0.2):
-    """``x`` for x > 0, ``negative_slope · x`` otherwise (Keras' function default 0.2)."""
+    """``x`` for x > 0, ``negative_slope · x`` otherwise (Keras' function default 0.2).
+
+    Element-wise: any shape in, the same shape out.
+
+    Example:
+        >>> leaky_relu(np.array([-1.0, 0.0, 2.0]))
+        array([-0.2,  0. ,  2. ])
+    """
     return _leaky_relu(x, negative_slope)
 
 
 def elu(x, alpha: float = 1.0):
-    """``x`` for x > 0, ``alpha · (eˣ − 1)`` otherwise."""
+    """``x`` for x > 0, ``alpha · (eˣ − 1)`` otherwise, element-wise (any shape in, the same shape out).
+
+    Example:
+        >>> elu(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([-0.6321,  0.    ,  2.    ])
+    """
     return _elu(x, alpha)
 
 
 def sigmoid(x):
-    """Logistic function ``1 / (1 + e⁻ˣ)``, computed without overflow."""
+    """Logistic function ``1 / (1 + e⁻ˣ)``, computed without overflow.
+
+    Element-wise: any shape in, the same shape out.
+
+    Example:
+        >>> sigmoid(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([0.2689, 0.5   , 0.8808])
+    """
     return _sigmoid(x)
 
 
 def tanh(x):
-    """Hyperbolic tangent."""
+    """Hyperbolic tangent, element-wise (any shape in, the same shape out).
+
+    Example:
+        >>> tanh(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([-0.7616,  0.    ,  0.964 ])
+    """
     return _tanh(x)
 
 
 def softmax(x):
-    """Softmax over the last axis, shifted by the maximum for stability."""
+    """Softmax over the last axis, shifted by the maximum for stability; the output has the shape of ``x``,
+    e.g. (batch, classes), and each row sums to 1.
+
+    Example:
+        >>> softmax(np.array([[1.0, 2.0, 3.0]])).round(4)
+        array([[0.09  , 0.2447, 0.6652]])
+    """
     return _softmax(x)
 
 
 def softplus(x):
-    """``log(1 + eˣ)``, computed as ``logaddexp(x, 0)``."""
+    """``log(1 + eˣ)``, computed as ``logaddexp(x, 0)``, element-wise (any shape in, the same shape out).
+
+    Example:
+        >>> softplus(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([0.3133, 0.6931, 2.1269])
+    """
     return _softplus(x)
 
 
 def silu(x):
-    """SiLU / swish: ``x · sigmoid(x)``."""
+    """SiLU / swish: ``x · sigmoid(x)``, element-wise (any shape in, the same shape out).
+
+    Example:
+        >>> silu(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([-0.2689,  0.    ,  1.7616])
+    """
     return _silu(x)
 
 
@@ -309,22 +386,47 @@ swish = silu
 
 
 def gelu(x):
-    """Gaussian error linear unit, exact form ``x · Φ(x)`` (Keras' default, approximate=False)."""
+    """Gaussian error linear unit, exact form ``x · Φ(x)`` (Keras' default, approximate=False).
+
+    Element-wise: any shape in, the same shape out.
+
+    Example:
+        >>> gelu(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([-0.1587,  0.    ,  1.9545])
+    """
     return _gelu(x)
 
 
 def selu(x):
-    """Scaled ELU: ``λ·x`` for x > 0, ``λ·α·(eˣ − 1)`` otherwise (λ ≈ 1.0507, α ≈ 1.6733)."""
+    """Scaled ELU: ``λ·x`` for x > 0, ``λ·α·(eˣ − 1)`` otherwise (λ ≈ 1.0507, α ≈ 1.6733).
+
+    Element-wise: any shape in, the same shape out.
+
+    Example:
+        >>> selu(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([-1.1113,  0.    ,  2.1014])
+    """
     return _selu(x)
 
 
 def arctan(x):
-    """Inverse tangent, values in (−π/2, π/2) (the Java library's arco-tangente; TF's ``tf.math.atan``)."""
+    """Inverse tangent, values in (−π/2, π/2) (the Java library's arco-tangente; TF's ``tf.math.atan``),
+    element-wise (any shape in, the same shape out).
+
+    Example:
+        >>> arctan(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([-0.7854,  0.    ,  1.1071])
+    """
     return _arctan(x)
 
 
 def sine(x):
-    """``sin(x)`` (the Java library's Seno; TF's ``tf.math.sin``)."""
+    """``sin(x)`` (the Java library's Seno; TF's ``tf.math.sin``), element-wise (any shape in, the same shape out).
+
+    Example:
+        >>> sine(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([-0.8415,  0.    ,  0.9093])
+    """
     return _sine(x)
 
 
@@ -332,17 +434,34 @@ sin = sine
 
 
 def hard_sigmoid(x):
-    """Piecewise-linear sigmoid of Keras 3: ``relu6(x + 3) / 6`` = clip(x/6 + 1/2, 0, 1)."""
+    """Piecewise-linear sigmoid of Keras 3: ``relu6(x + 3) / 6`` = clip(x/6 + 1/2, 0, 1).
+
+    Element-wise: any shape in, the same shape out.
+
+    Example:
+        >>> hard_sigmoid(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([0.3333, 0.5   , 0.8333])
+    """
     return _hard_sigmoid(x)
 
 
 def exponential(x):
-    """``eˣ``."""
+    """``eˣ``, element-wise (any shape in, the same shape out).
+
+    Example:
+        >>> exponential(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([0.3679, 1.    , 7.3891])
+    """
     return _exponential(x)
 
 
 def mish(x):
-    """``x · tanh(softplus(x))``."""
+    """``x · tanh(softplus(x))``, element-wise (any shape in, the same shape out).
+
+    Example:
+        >>> mish(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([-0.3034,  0.    ,  1.944 ])
+    """
     return _mish(x)
 
 
