@@ -14,6 +14,8 @@ import numbers
 
 from .backend import xp
 
+__all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2"]
+
 
 def _validate_factor(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -68,7 +70,15 @@ class Regularizer:
 
 
 class L1(Regularizer):
-    """L1 penalty ``l1 · Σ|w|``."""
+    """L1 penalty ``l1 · Σ|w|``; its gradient ``l1 · sign(w)`` has the shape of ``w``.
+
+    Args:
+        l1: non-negative factor (Keras' default 0.01).
+
+    Example:
+        >>> L1(0.01).gradient(np.array([1.0, -2.0]))
+        array([ 0.01, -0.01])
+    """
 
     def __init__(self, l1: float = 0.01) -> None:
         super().__init__(l1=l1)
@@ -81,7 +91,15 @@ class L1(Regularizer):
 
 
 class L2(Regularizer):
-    """L2 penalty ``l2 · Σ w²``."""
+    """L2 penalty ``l2 · Σ w²``; its gradient ``2 · l2 · w`` has the shape of ``w``.
+
+    Args:
+        l2: non-negative factor (Keras' default 0.01).
+
+    Example:
+        >>> L2(0.01).gradient(np.array([1.0, -2.0]))
+        array([ 0.02, -0.04])
+    """
 
     def __init__(self, l2: float = 0.01) -> None:
         super().__init__(l2=l2)
@@ -94,7 +112,15 @@ class L2(Regularizer):
 
 
 class L1L2(Regularizer):
-    """Both penalties: ``l1 · Σ|w| + l2 · Σ w²``."""
+    """Both penalties: ``l1 · Σ|w| + l2 · Σ w²``; the gradient has the shape of ``w``.
+
+    Args:
+        l1, l2: non-negative factors (Keras' defaults 0.0).
+
+    Example:
+        >>> L1L2(l1=0.01, l2=0.01).penalty(np.array([1.0, -2.0]))
+        0.08
+    """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         super().__init__(l1=l1, l2=l2)
@@ -108,7 +134,14 @@ _REGISTRY = {"l1": L1, "l2": L2, "l1_l2": L1L2}
 
 
 def get(identifier) -> Regularizer | None:
-    """Return a regularizer from None, a name ('l2') or a Regularizer."""
+    """Return a regularizer from None, a name ('l1', 'l2', 'l1_l2', with Keras' defaults) or a Regularizer.
+
+    Example:
+        >>> get("l2")
+        L2(l2=0.01)
+        >>> get(None) is None
+        True
+    """
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, str):

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from numbers import Real
 
+__all__ = ["ExponentialDecay", "LearningRateSchedule", "PolynomialDecay", "deserialize", "serialize"]
+
 
 def _check_number(name: str, value, minimum: float | None = None, strict: bool = False) -> float:
     """``value`` as a float; a TypeError for non-numbers, a ValueError below ``minimum`` or not finite."""
@@ -168,14 +170,25 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def serialize(schedule: LearningRateSchedule) -> dict:
-    """A schedule as ``{"class_name": ..., "config": ...}`` (plain Python, JSON-ready)."""
+    """A schedule as ``{"class_name": ..., "config": ...}`` (plain Python, JSON-ready).
+
+    Example:
+        >>> serialize(ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5))["class_name"]
+        'ExponentialDecay'
+    """
     if not isinstance(schedule, LearningRateSchedule):
         raise TypeError(f"`schedule` must be a LearningRateSchedule. Received: schedule={schedule!r}")
     return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
 
 
 def deserialize(config: dict) -> LearningRateSchedule:
-    """Rebuild a schedule from ``serialize``'s output (any subclass of LearningRateSchedule)."""
+    """Rebuild a schedule from ``serialize``'s output (any subclass of LearningRateSchedule).
+
+    Example:
+        >>> schedule = deserialize(serialize(ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)))
+        >>> schedule(100)
+        0.05
+    """
     if not isinstance(config, dict) or set(config) != {"class_name", "config"}:
         raise ValueError(f"`config` must be a dict with keys 'class_name' and 'config'. Received: config={config!r}")
     classes = {cls.__name__: cls for cls in _subclasses(LearningRateSchedule)}
