@@ -23,6 +23,12 @@ from . import backend
 from .activations import sigmoid, softmax
 from .backend import xp
 
+__all__ = [
+    "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "Huber", "KLDivergence", "LogCosh", "Loss",
+    "MeanAbsoluteError", "MeanSquaredError", "MeanSquaredLogarithmicError", "RootMeanSquaredError",
+    "SparseCategoricalCrossentropy", "get",
+]
+
 _EPSILON = 1e-7
 
 
@@ -68,6 +74,17 @@ class Loss:
 
     Args:
         name: name of the loss (defaults to the Keras name, e.g. 'mean_squared_error').
+
+    Shapes: ``y_pred`` (N, ...), e.g. (batch, classes); ``y_true`` the same shape (integer labels (N,) for
+    the sparse loss); ``gradient`` returns y_pred's shape and dtype. Subclasses define ``_value`` and ``_gradient``.
+
+    Example:
+        >>> loss = MeanSquaredError()
+        >>> loss(np.array([[1.0], [0.0]]), np.array([[0.5], [0.5]]))
+        0.25
+        >>> loss.gradient(np.array([[1.0], [0.0]]), np.array([[0.5], [0.5]]))
+        array([[-0.5],
+               [ 0.5]])
     """
 
     default_name = "loss"

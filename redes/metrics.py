@@ -32,6 +32,12 @@ import numpy
 from . import losses
 from .backend import xp
 
+__all__ = [
+    "AutoAccuracy", "BinaryAccuracy", "CategoricalAccuracy", "ConfusionMatrix", "F1Score", "Mean", "MeanAbsoluteError",
+    "MeanSquaredError", "Metric", "Precision", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
+    "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "get",
+]
+
 
 def _as_float64(array, name: str):
     array = xp.asarray(array)
@@ -86,6 +92,18 @@ class Metric:
 
     Args:
         name: the key of the metric in the logs and in ``History.history``.
+
+    Shapes: ``y_true`` and ``y_pred`` share the batch axis, (N, ...); ``values`` returns (N,) or (N, ...),
+    and ``sample_weight`` is (N,). A subclass defines ``values``.
+
+    Example:
+        >>> class AbsoluteError(Metric):
+        ...     def values(self, y_true, y_pred):
+        ...         return abs(y_true - y_pred)
+        >>> metric = AbsoluteError("absolute_error")
+        >>> metric.update_state(np.array([1.0, 2.0]), np.array([1.5, 2.0]))
+        >>> metric.result()
+        0.25
     """
 
     def __init__(self, name: str) -> None:
