@@ -18,6 +18,11 @@ from numbers import Integral
 from .backend import xp
 from .optimizers.base import check_bool, check_number
 
+__all__ = [
+    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
+    "MonitorCallback", "ReduceLROnPlateau", "TerminateOnNaN",
+]
+
 
 class Callback:
     """Base class. Override the hooks you need; ``self.model`` is set by ``fit``.
@@ -27,6 +32,16 @@ class Callback:
     on_epoch_end (``logs`` holds the epoch's metrics, ``val_`` ones included),
     and finally on_train_end. Setting ``self.model.stop_training = True``
     ends training after the current epoch.
+
+    Args of the hooks: ``epoch`` / ``batch`` (0-based int) and ``logs``, a dict of Python floats
+    ({'loss': ..., 'accuracy': ..., 'val_loss': ...}; None where a hook has none).
+
+    Example:
+        >>> class PrintLoss(Callback):
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         print(f"epoch {epoch}: loss {logs['loss']:.3f}")
+        >>> PrintLoss().on_epoch_end(0, {"loss": 0.25})   # fit calls it: model.fit(..., callbacks=[PrintLoss()])
+        epoch 0: loss 0.250
     """
 
     def __init__(self) -> None:
@@ -59,7 +74,17 @@ class Callback:
 
 
 class History(Callback):
-    """Records the metrics of every epoch: ``history.history['loss']`` is a list, one value per epoch."""
+    """Records the metrics of every epoch: ``history.history['loss']`` is a list, one value per epoch.
+
+    ``fit`` returns one; ``history.epoch`` lists the epoch indices (from 0).
+
+    Example:
+        >>> history = History()
+        >>> history.on_train_begin()
+        >>> history.on_epoch_end(0, {"loss": 0.5}); history.on_epoch_end(1, {"loss": 0.25})
+        >>> history.history, history.epoch
+        ({'loss': [0.5, 0.25]}, [0, 1])
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -77,7 +102,20 @@ class History(Callback):
 
 
 class CallbackList:
-    """Calls the same hook on every callback in order."""
+    """Calls the same hook on every callback in order (how ``fit`` drives its callbacks).
+
+    Args:
+        callbacks: an iterable of Callback instances (anything else raises TypeError).
+        model: set on each callback as ``callback.model``.
+        params: set as ``callback.params`` (``fit`` passes epochs, steps, batch_size and verbose).
+
+    Example:
+        >>> history = History()
+        >>> callbacks = CallbackList([history], model=None, params={})
+        >>> callbacks.call("on_epoch_end", 0, {"loss": 0.5})
+        >>> history.history
+        {'loss': [0.5]}
+    """
 
     def __init__(self, callbacks, model, params: dict) -> None:
         self.callbacks = list(callbacks)
@@ -130,6 +168,19 @@ class MonitorCallback(Callback):
         min_delta: an improvement must beat the best by more than |min_delta|.
 
     Equations: improvement  ⇔  current − |δ| > best  (max)   or   current + |δ| < best  (min).
+
+    Example:
+        >>> class PrintBest(MonitorCallback):
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         current = self._monitor_value(logs, "PrintBest")
+        ...         if current is not None and self._is_improvement(current, self.best):
+        ...             self.best = current
+        ...             print(f"epoch {epoch}: best {self.monitor} = {current}")
+        >>> callback = PrintBest(monitor="val_loss")
+        >>> for epoch, value in enumerate([0.5, 0.6, 0.4]):
+        ...     callback.on_epoch_end(epoch, {"val_loss": value})
+        epoch 0: best val_loss = 0.5
+        epoch 2: best val_loss = 0.4
     """
 
     def __init__(self, monitor: str = "val_loss", mode: str = "auto", baseline: float | None = None,
