@@ -24,6 +24,9 @@ DEFAULT_METRICS = ("loss", "accuracy")
 CORRECT_COLOR = "tab:blue"
 MISTAKE_COLOR = "red"
 
+__all__ = ["confusion_matrix", "plot_confusion_matrix", "plot_feature_maps", "plot_filters", "plot_history",
+           "plot_predictions"]
+
 
 def _pyplot():
     import matplotlib.pyplot as plt
@@ -80,6 +83,11 @@ def plot_history(history, metrics: Sequence[str] = DEFAULT_METRICS, save_path=No
 
     Returns:
         the Figure, with one Axes per metric.
+
+    Example:
+        >>> fig = plot_history({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.6, 0.4]})
+        >>> len(fig.axes)   # 'accuracy' is absent, so only the loss panel
+        1
     """
     logs = getattr(history, "history", history)
     if not isinstance(logs, Mapping):
@@ -196,6 +204,11 @@ def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str] | None = No
 
     Returns:
         the Figure (the matrix Axes and its colour bar).
+
+    Example:
+        >>> fig = plot_confusion_matrix([0, 1, 1], [0, 1, 0], class_names=["cat", "dog"])
+        >>> len(fig.axes)
+        2
     """
     y_true, y_pred = _paired_labels(y_true, y_pred)
     num_classes = int(max(y_true.max(), y_pred.max())) + 1
@@ -257,6 +270,11 @@ def plot_predictions(images, y_true, y_pred, class_names: Sequence[str] | None =
 
     Returns:
         the Figure, one Axes per image; titles read "predicted\\n(true)" (blue when right, red when wrong).
+
+    Example:
+        >>> fig = plot_predictions(np.zeros((4, 28, 28, 1)), [0, 1, 2, 3], [0, 1, 2, 0], n=4)
+        >>> len(fig.axes)
+        4
     """
     images = _images(images)
     y_true, labels = _paired_labels(y_true, y_pred)
@@ -318,6 +336,12 @@ def plot_filters(layer, save_path=None):
 
     Returns:
         the Figure, one Axes per filter (F).
+
+    Example:
+        >>> from redes import Sequential, layers
+        >>> model = Sequential([layers.Input((28, 28, 1)), layers.Conv2D(8, 3), layers.MaxPooling2D()])
+        >>> len(plot_filters(model).axes)   # kernel (3, 3, 1, 8): eight grey 3×3 filters
+        8
     """
     layer = _conv_layer(layer)
     kernel = np.asarray(layer.kernel, dtype=np.float64)
@@ -348,6 +372,12 @@ def plot_feature_maps(model, image, layer_index: int, save_path=None):
 
     Returns:
         the Figure, one Axes per channel C'.
+
+    Example:
+        >>> from redes import Sequential, layers
+        >>> model = Sequential([layers.Input((28, 28, 1)), layers.Conv2D(8, 3), layers.MaxPooling2D()])
+        >>> len(plot_feature_maps(model, np.zeros((28, 28, 1)), layer_index=0).axes)   # Conv2D: (26, 26, 8)
+        8
     """
     model_layers = getattr(model, "layers", None)
     if model_layers is None or not getattr(model, "built", False):

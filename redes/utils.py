@@ -20,14 +20,29 @@ __all__ = ["InterruptRequest", "deferred_interrupt", "serialize", "set_random_se
 
 
 def serialize(obj) -> dict | None:
-    """``{"class_name": ..., "config": obj.get_config()}`` (None stays None): how configs nest objects."""
+    """``{"class_name": ..., "config": obj.get_config()}`` (None stays None): how configs nest objects.
+
+    Example:
+        >>> from redes import regularizers
+        >>> serialize(regularizers.L2(0.01))
+        {'class_name': 'L2', 'config': {'l2': 0.01}}
+        >>> serialize(None) is None
+        True
+    """
     if obj is None:
         return None
     return {"class_name": type(obj).__name__, "config": obj.get_config()}
 
 
 class InterruptRequest:
-    """Set by ``deferred_interrupt``: ``requested`` becomes True at the first Ctrl-C."""
+    """Set by ``deferred_interrupt``: ``requested`` becomes True at the first Ctrl-C.
+
+    Example:
+        >>> with deferred_interrupt() as request:
+        ...     pass
+        >>> request.requested   # no Ctrl-C arrived inside the block
+        False
+    """
 
     def __init__(self) -> None:
         self.requested = False
