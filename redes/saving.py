@@ -355,6 +355,15 @@ def load_model(path, custom_objects: dict | None = None, compile: bool = True) -
     Raises:
         ValueError: for an unknown format_version, a truncated or corrupt file, a missing member,
             or arrays whose shapes do not fit the architecture. FileNotFoundError if there is no file.
+
+    Example:
+        >>> from redes import Sequential, layers
+        >>> model = Sequential([layers.Input((4,)), layers.Dense(2, activation="softmax")])
+        >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        >>> model.save("mlp.redes")
+        >>> restored = load_model("mlp.redes")
+        >>> restored.count_params(), restored.loss.name
+        (10, 'sparse_categorical_crossentropy')
     """
     reader = _Reader(path)
     try:

@@ -31,6 +31,17 @@ class Model(Layer):
     Subclasses define ``layers``, ``forward``, ``backward`` and ``build``; this
     class gathers the layers' weights and gradients and runs training.
     ``Model(inputs, outputs)`` builds a ``Functional`` model from a graph of layer calls.
+
+    Shapes: ``fit``, ``evaluate`` and ``predict`` take x as (N, features) or images (N, H, W, C) in NHWC,
+    y as labels (N,) or one-hot / targets (N, ...); ``predict`` returns (N, ...) of the output layer.
+
+    Example:
+        >>> from redes import layers
+        >>> inputs = layers.Input((4,))
+        >>> outputs = layers.Dense(2, activation="softmax")(inputs)
+        >>> model = Model(inputs, outputs)
+        >>> type(model).__name__, model.count_params(), model.predict(np.zeros((3, 4))).shape
+        ('Functional', 10, (3, 2))
     """
 
     def __new__(cls, *args, **kwargs):
