@@ -18,7 +18,7 @@ class Activation(Layer):
 
     Example:
         >>> Activation("relu")(np.array([[-1.0, 2.0]]))
-        array([[0., 2.]])
+        array([[0., 2.]], dtype=float32)
     """
 
     def __init__(self, activation, **kwargs) -> None:
@@ -36,7 +36,19 @@ class Activation(Layer):
 
 
 class ReLU(Activation):
-    """``max(x, 0)`` as a layer."""
+    """``max(x, 0)`` as a layer.
+
+    Input shape / Output shape: (batch, h, w, c), unchanged.
+    Equations: forward y = max(x, 0);  backward dL/dx = dL/dy ⊙ [x > 0].
+
+    Example:
+        >>> from redes import Tensor4D
+        >>> relu = ReLU()
+        >>> relu(np.array([[-1.0, 2.0]])).tolist()
+        [[0.0, 2.0]]
+        >>> relu.backward(Tensor4D.from_natural(np.ones((1, 2)))).data.ravel().tolist()
+        [0.0, 1.0]
+    """
 
     def __init__(self, **kwargs) -> None:
         super().__init__("relu", **kwargs)
@@ -47,7 +59,18 @@ class ReLU(Activation):
 
 class LeakyReLU(Activation):
     """``x`` for x > 0, ``negative_slope · x`` otherwise. Keras' layer default slope is 0.3
-    (the function's is 0.2)."""
+    (the function's is 0.2).
+
+    Args:
+        negative_slope: the slope α for x ≤ 0, a number >= 0 (default 0.3).
+
+    Input shape / Output shape: (batch, h, w, c), unchanged.
+    Equations: forward y = x if x > 0 else α·x;  backward dL/dx = dL/dy ⊙ (1 if x > 0 else α).
+
+    Example:
+        >>> LeakyReLU()(np.array([[-1.0, 2.0]]))
+        array([[-0.3,  2. ]], dtype=float32)
+    """
 
     def __init__(self, negative_slope: float = 0.3, **kwargs) -> None:
         if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)) or negative_slope < 0:
@@ -60,7 +83,18 @@ class LeakyReLU(Activation):
 
 
 class ELU(Activation):
-    """``x`` for x > 0, ``alpha · (eˣ − 1)`` otherwise."""
+    """``x`` for x > 0, ``alpha · (eˣ − 1)`` otherwise.
+
+    Args:
+        alpha: the scale α of the negative part (default 1.0).
+
+    Input shape / Output shape: (batch, h, w, c), unchanged.
+    Equations: forward y = x if x > 0 else α(eˣ − 1);  backward dL/dx = dL/dy ⊙ (1 if x > 0 else y + α).
+
+    Example:
+        >>> ELU()(np.array([[-1.0, 2.0]])).round(4)
+        array([[-0.6321,  2.    ]], dtype=float32)
+    """
 
     def __init__(self, alpha: float = 1.0, **kwargs) -> None:
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
@@ -73,7 +107,15 @@ class ELU(Activation):
 
 
 class Softmax(Activation):
-    """Softmax over the last axis, as a layer."""
+    """Softmax over the last axis, as a layer.
+
+    Input shape / Output shape: (batch, h, w, c), unchanged; each row along c sums to 1.
+    Equations: forward y = eˣ / Σ eˣ (over c);  backward dL/dx = y ⊙ (g − Σ g ⊙ y), g = dL/dy, Σ over c.
+
+    Example:
+        >>> Softmax()(np.array([[1.0, 2.0, 3.0]])).round(4)
+        array([[0.09  , 0.2447, 0.6652]], dtype=float32)
+    """
 
     def __init__(self, **kwargs) -> None:
         super().__init__("softmax", **kwargs)

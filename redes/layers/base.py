@@ -96,6 +96,24 @@ class Layer:
     A layer that takes several inputs (a merge layer) sets ``_takes_list``: its ``build`` and
     ``compute_output_shape`` receive a list of shapes, ``forward`` a list of Tensor4D, and
     ``backward`` returns a list of gradients, one per input.
+
+    Input shape / Output shape: ``forward`` and ``backward`` take and return Tensor4D (batch, h, w, c);
+    flat data is (batch, 1, 1, features). ``build`` and ``compute_output_shape`` use feature shapes.
+
+    Equations (the contract every layer fills in), with g = dL/dy:
+        forward   y = f(x; W)            (caches what backward needs)
+        backward  dL/dx = (∂y/∂x)ᵀ g     (returned; the vector-Jacobian product)
+                  dL/dW = (∂y/∂W)ᵀ g     (stored with ``set_gradient(name, value)`` per trainable weight)
+
+    Example:
+        >>> from redes import Tensor4D
+        >>> class Double(Layer):
+        ...     def forward(self, x, training=False):
+        ...         return Tensor4D(2 * x.data)
+        ...     def backward(self, grad):
+        ...         return Tensor4D(2 * grad.data)
+        >>> Double()(np.array([[1.0, -3.0]])).tolist()
+        [[2.0, -6.0]]
     """
 
     _takes_list = False

@@ -16,12 +16,16 @@ class Input(Layer):
         shape: e.g. ``(784,)`` for flat vectors or ``(28, 28, 1)`` for images (H, W, C).
 
     Input shape / Output shape: (batch, *shape), unchanged.
+    Equations: forward y = x;  backward dL/dx = dL/dy (the identity; it only checks the shape).
 
     It starts a Sequential model, or a functional graph: calling a layer on an Input calls it on
     ``output``, the Input's SymbolicTensor, and ``Model(inputs, outputs)`` collects the graph.
 
     Example:
-        >>> Sequential([Input((784,)), Dense(10)])
+        >>> from redes import Model, Sequential
+        >>> from redes.layers import Dense
+        >>> Sequential([Input((784,)), Dense(10)]).count_params()
+        7850
         >>> i = Input((784,)); model = Model(i, Dense(10)(Dense(32, activation="relu")(i)))
     """
 
@@ -61,6 +65,10 @@ class Flatten(Layer):
 
     Input shape: (batch, h, w, c). Output shape: (batch, 1, 1, h·w·c); its feature shape is (h·w·c,).
     Equations: a reshape both ways; no copy.
+
+    Example:
+        >>> Flatten()(np.zeros((2, 4, 4, 3))).shape
+        (2, 48)
     """
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
@@ -82,6 +90,10 @@ class Reshape(Layer):
 
     Input shape: (batch, *any). Output shape: (batch, *target_shape).
     Equations: a reshape both ways; no copy.
+
+    Example:
+        >>> Reshape((4, 4, 3))(np.zeros((2, 48))).shape
+        (2, 4, 4, 3)
     """
 
     def __init__(self, target_shape, **kwargs) -> None:

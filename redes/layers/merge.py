@@ -50,7 +50,8 @@ class Add(_ElementWise):
     Equations: forward y = Σᵢ xᵢ;  backward dL/dxᵢ = dL/dy for every i.
 
     Example:
-        >>> Add()([np.ones((2, 3)), np.ones((2, 3))])  # all 2.0
+        >>> Add()([np.ones((2, 3)), np.ones((2, 3))]).tolist()
+        [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]
     """
 
     def forward(self, xs: list[Tensor4D], training: bool = False) -> Tensor4D:
@@ -69,6 +70,10 @@ class Subtract(_ElementWise):
 
     Input shape: a list of 2 tensors of one shape. Output shape: the same.
     Equations: forward y = x₁ − x₂;  backward dL/dx₁ = dL/dy,  dL/dx₂ = −dL/dy.
+
+    Example:
+        >>> Subtract()([np.full((1, 2), 3.0), np.ones((1, 2))]).tolist()
+        [[2.0, 2.0]]
     """
 
     _max_inputs = 2
@@ -86,6 +91,10 @@ class Multiply(_ElementWise):
     Input shape: a list of n ≥ 2 tensors of one shape. Output shape: the same.
     Equations: forward y = Πᵢ xᵢ;  backward dL/dxᵢ = dL/dy ⊙ Π_{j≠i} xⱼ,
     computed from prefix and suffix products, so a zero input gives no division by zero.
+
+    Example:
+        >>> Multiply()([np.full((1, 2), 3.0), np.full((1, 2), 2.0)]).tolist()
+        [[6.0, 6.0]]
     """
 
     def forward(self, xs: list[Tensor4D], training: bool = False) -> Tensor4D:
@@ -112,6 +121,10 @@ class Average(_ElementWise):
 
     Input shape: a list of n ≥ 2 tensors of one shape. Output shape: the same.
     Equations: forward y = (1/n) Σᵢ xᵢ;  backward dL/dxᵢ = dL/dy / n.
+
+    Example:
+        >>> Average()([np.zeros((1, 2)), np.full((1, 2), 4.0)]).tolist()
+        [[2.0, 2.0]]
     """
 
     def forward(self, xs: list[Tensor4D], training: bool = False) -> Tensor4D:

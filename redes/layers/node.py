@@ -23,6 +23,13 @@ class SymbolicTensor:
         shape: feature shape without the batch axis, e.g. (26, 26, 8).
         dtype: the producing layer's dtype name, e.g. 'float32'.
         node: the Node (layer call) that produced this tensor.
+
+    Example:
+        >>> from redes import layers
+        >>> x = layers.Input((28, 28, 1))
+        >>> y = layers.Conv2D(8, 3, name="conv")(x.output)
+        >>> y.shape, y.layer.name
+        ((26, 26, 8), 'conv')
     """
 
     __slots__ = ("shape", "dtype", "node")
