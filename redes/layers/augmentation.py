@@ -106,6 +106,14 @@ class RandomFlip(_RandomAugmentation):
     Input shape / Output shape: (batch, height, width, channels), unchanged.
     Equations, with f_n ~ Bernoulli(1/2) per image: y_n = flip(x_n) if f_n else x_n;
         backward dL/dx_n = flip(g_n) if f_n else g_n.
+
+    Example:
+        >>> x = np.arange(4.0).reshape(1, 1, 4, 1)      # one 1×4 image
+        >>> flip = RandomFlip("horizontal", seed=2)
+        >>> flip(x, training=True).ravel().tolist()    # this seed's draw flips it
+        [3.0, 2.0, 1.0, 0.0]
+        >>> flip(x).ravel().tolist()                   # inference: unchanged
+        [0.0, 1.0, 2.0, 3.0]
     """
 
     def __init__(self, mode: str = "horizontal_and_vertical", seed: int | None = None, **kwargs) -> None:
@@ -246,6 +254,12 @@ class RandomTranslation(_RandomAffine):
     Input shape / Output shape: (batch, height, width, channels), unchanged.
     Equations: dy ~ U[lower, upper)·H, dx ~ U[lower, upper)·W per image; y(r, c) = x(r − dy, c − dx).
     A shift by whole pixels with fill_mode='wrap' is ``numpy.roll``.
+
+    Example:
+        >>> x = np.arange(4.0).reshape(1, 1, 4, 1)
+        >>> shift = RandomTranslation(0.0, (0.25, 0.25), fill_mode="wrap", interpolation="nearest")
+        >>> shift(x, training=True).ravel().tolist()   # one pixel right, as np.roll(x, 1, axis=2)
+        [3.0, 0.0, 1.0, 2.0]
     """
 
     def __init__(self, height_factor, width_factor, fill_mode: str = "reflect", interpolation: str = "bilinear",
@@ -279,6 +293,12 @@ class RandomRotation(_RandomAffine):
     Input shape / Output shape: (batch, height, width, channels), unchanged.
     Equations: θ ~ U[lower, upper)·2π per image, centre (cx, cy) = ((W − 1)/2, (H − 1)/2);
         x_in = cos θ (x − cx) − sin θ (y − cy) + cx,  y_in = sin θ (x − cx) + cos θ (y − cy) + cy.
+
+    Example:
+        >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+        >>> turn = RandomRotation((0.25, 0.25), interpolation="nearest")   # always a quarter turn
+        >>> turn(x, training=True)[0, :, :, 0].tolist() == np.rot90(x[0, :, :, 0]).tolist()
+        True
     """
 
     def __init__(self, factor, fill_mode: str = "reflect", interpolation: str = "bilinear", seed: int | None = None,
@@ -311,6 +331,11 @@ class RandomZoom(_RandomAffine):
     Input shape / Output shape: (batch, height, width, channels), unchanged.
     Equations: z_h = 1 + U[lower, upper) per image (z_w likewise, or = z_h);
         x_in = z_w (x − cx) + cx,  y_in = z_h (y − cy) + cy, centre ((W − 1)/2, (H − 1)/2).
+
+    Example:
+        >>> zoom = RandomZoom(0.2, seed=0)
+        >>> zoom(np.zeros((2, 28, 28, 1)), training=True).shape
+        (2, 28, 28, 1)
     """
 
     def __init__(self, height_factor, width_factor=None, fill_mode: str = "reflect", interpolation: str = "bilinear",
