@@ -37,6 +37,11 @@ def parse_cifar10_batch(content: bytes, source: str = "<bytes>") -> tuple[numpy.
 
     Raises:
         ValueError: the size is not a whole number of 3073-byte records, or a label is not in 0–9.
+
+    Example:
+        >>> images, labels = parse_cifar10_batch(bytes([3]) + bytes(3072))   # one record: a black 'cat'
+        >>> images.shape, labels
+        ((1, 32, 32, 3), array([3], dtype=uint8))
     """
     if not content or len(content) % _RECORD:
         raise ValueError(f"{source}: a CIFAR-10 batch is a whole number of {_RECORD}-byte records; it has "
@@ -51,7 +56,15 @@ def parse_cifar10_batch(content: bytes, source: str = "<bytes>") -> tuple[numpy.
 
 
 def read_cifar10_archive(path):
-    """((x_train, y_train), (x_test, y_test)) from a ``cifar-10-binary.tar.gz``, read in one pass, nothing extracted."""
+    """((x_train, y_train), (x_test, y_test)) from a ``cifar-10-binary.tar.gz``, read in one pass, nothing extracted.
+
+    Shapes as ``load_cifar10``: images (N, 32, 32, 3) uint8 NHWC, labels (N,) uint8.
+
+    Example:
+        >>> (x_train, y_train), (x_test, y_test) = read_cifar10_archive("cifar-10-binary.tar.gz")
+        >>> x_train.shape, y_test.shape
+        ((50000, 32, 32, 3), (10000,))
+    """
     wanted = {f"{FOLDER}/{name}" for name in (*TRAIN_BATCHES, TEST_BATCH)}
     contents = {}
     try:
@@ -97,5 +110,11 @@ def load_cifar10(path=None, download: bool = True, verbose: bool = True):
         x_train (50000, 32, 32, 3) uint8 NHWC, y_train (50000,) uint8, x_test (10000, 32, 32, 3),
         y_test (10000,). Keras returns labels of shape (N, 1); here they are (N,), as for MNIST.
         Class names, in label order: ``CIFAR10_CLASS_NAMES``.
+
+    Example:
+        >>> (x_train, y_train), (x_test, y_test) = load_cifar10()
+        >>> x_train.shape, y_train.shape
+        ((50000, 32, 32, 3), (50000,))
+        >>> x_train = scale_images(x_train)   # float32 in [0, 1], the same shape
     """
     return _load_cifar10(path, download, verbose, SOURCES, SHA256)

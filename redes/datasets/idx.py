@@ -13,7 +13,14 @@ _DTYPES = {0x08: numpy.uint8, 0x09: numpy.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: 
 
 
 def parse_idx(content: bytes, source: str = "<bytes>") -> numpy.ndarray:
-    """Decode IDX bytes: magic 0x0000TTDD (T type, D dimensions), D big-endian uint32 sizes, then data."""
+    """Decode IDX bytes: magic 0x0000TTDD (T type, D dimensions), D big-endian uint32 sizes, then data.
+
+    Returns an array of the shape the header gives (images (N, 28, 28), labels (N,)), in native byte order.
+
+    Example:
+        >>> parse_idx(bytes([0, 0, 0x08, 1, 0, 0, 0, 3, 7, 8, 9]))   # uint8, one dimension of size 3
+        array([7, 8, 9], dtype=uint8)
+    """
     if len(content) < 4 or content[0] != 0 or content[1] != 0 or content[2] not in _DTYPES:
         raise ValueError(f"{source} is not an IDX file: bad magic number {content[:4].hex() or 'none'}.")
     dtype = numpy.dtype(_DTYPES[content[2]])
@@ -41,6 +48,14 @@ def read_idx(path: str | os.PathLike, sha256: str | None = None) -> numpy.ndarra
     Raises:
         ValueError: the file cannot be decompressed, is not IDX, is truncated, or has another SHA-256;
             the message names the file and says to delete it and download it again.
+
+    Example:
+        >>> import gzip, os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "labels-idx1-ubyte.gz")
+        >>> with gzip.open(path, "wb") as file:
+        ...     _ = file.write(bytes([0, 0, 0x08, 1, 0, 0, 0, 3, 7, 8, 9]))
+        >>> read_idx(path)
+        array([7, 8, 9], dtype=uint8)
     """
     path = os.fspath(path)
     try:

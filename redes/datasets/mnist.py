@@ -84,7 +84,15 @@ def load_fashion_mnist(path=None, download: bool = True, verbose: bool = True):
     """Fashion-MNIST (Zalando): the same shapes, search order and checks as ``load_mnist``.
 
     Class names, in label order: ``FASHION_MNIST_CLASS_NAMES``. The classic validation split keeps
-    the last 5,000 training images apart: ``split_validation(x_train, y_train, 5000)``.
+    the last 5,000 training images apart: ``train_validation_split(x_train, y_train, 5000)``.
+
+    Returns:
+        x_train (60000, 28, 28) uint8, y_train (60000,) uint8, x_test (10000, 28, 28), y_test (10000,).
+
+    Example:
+        >>> (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+        >>> x_train.shape, FASHION_MNIST_CLASS_NAMES[y_train[0]]
+        ((60000, 28, 28), 'Ankle boot')
     """
     return _load_idx_dataset("fashion-mnist", path, download, verbose, SOURCES["fashion-mnist"],
                              CHECKSUMS["fashion-mnist"])

@@ -20,6 +20,10 @@ def scale_images(images, dtype="float32") -> numpy.ndarray:
 
     Raises:
         TypeError: ``images`` is not uint8 (floats are likely scaled already).
+
+    Example:
+        >>> scale_images(np.array([[0, 51, 255]], dtype=np.uint8))
+        array([[0. , 0.2, 1. ]], dtype=float32)
     """
     images = numpy.asarray(images)
     if images.dtype != numpy.uint8:
@@ -29,7 +33,12 @@ def scale_images(images, dtype="float32") -> numpy.ndarray:
 
 
 def add_channel_axis(images) -> numpy.ndarray:
-    """Grey images (N, H, W) to (N, H, W, 1), the NHWC shape Conv2D expects (a view, no copy)."""
+    """Grey images (N, H, W) to (N, H, W, 1), the NHWC shape Conv2D expects (a view, no copy).
+
+    Example:
+        >>> add_channel_axis(np.zeros((10, 28, 28), dtype=np.uint8)).shape
+        (10, 28, 28, 1)
+    """
     images = numpy.asarray(images)
     if images.ndim != 3:
         raise ValueError(f"`images` must be grey images of shape (N, H, W). Received shape {images.shape}.")
@@ -43,6 +52,12 @@ def to_categorical(labels, num_classes: int | None = None, dtype="float32") -> n
         labels: integers in [0, num_classes).
         num_classes: the number of columns (default: the largest label + 1).
         dtype: the type of the result.
+
+    Example:
+        >>> to_categorical([0, 2, 1])
+        array([[1., 0., 0.],
+               [0., 0., 1.],
+               [0., 1., 0.]], dtype=float32)
     """
     labels = numpy.asarray(labels)
     if labels.ndim == 2 and labels.shape[1] == 1:
@@ -69,6 +84,15 @@ def train_validation_split(x, y, validation_size: int = 5000):
 
     With Fashion-MNIST's 60,000 training images and the default, this is the classic split:
     55,000 for training, the last 5,000 for validation.
+
+    Args:
+        x, y: arrays with the same first axis, e.g. images (N, H, W, C) and labels (N,).
+        validation_size: how many of the last samples to keep apart, in [1, N − 1].
+
+    Example:
+        >>> (x_train, y_train), (x_val, y_val) = train_validation_split(np.arange(10), np.arange(10), 2)
+        >>> x_train.shape, x_val.tolist()
+        ((8,), [8, 9])
     """
     x, y = numpy.asarray(x), numpy.asarray(y)
     if len(x) != len(y):
