@@ -1,7 +1,7 @@
 """Utilities: seeding for repeatable runs, the plain-JSON form of configurable objects, Ctrl-C deferral.
 
 Example:
-    >>> from redes import utils
+    >>> from redes import regularizers, utils
     >>> utils.set_random_seed(42)  # initializers, fit's shuffling and Dropout masks repeat
     >>> utils.serialize(regularizers.L2(0.01))
     {'class_name': 'L2', 'config': {'l2': 0.01}}
