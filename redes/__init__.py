@@ -18,5 +18,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Functional", "Model", "RedeNeural", "Sequential", "Tensor4D",
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "optimizers",
-    "regularizers", "utils", "floatx", "load_model", "set_floatx", "set_random_seed",
+    "plotting", "regularizers", "utils", "floatx", "load_model", "set_floatx", "set_random_seed",
 ]
