@@ -33,6 +33,7 @@ import zipfile
 import numpy
 
 from . import activations, backend, layers, losses, metrics, optimizers, regularizers, utils
+from ._files import fsync_directory
 from .layers.base import Layer
 from .models import Functional, Model, RedeNeural, Sequential
 
@@ -186,12 +187,7 @@ def atomic_write(path, write) -> None:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
-    if hasattr(os, "O_DIRECTORY"):
-        directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+    fsync_directory(folder)
 
 
 def _save(model: Model, path, include_optimizer: bool) -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from .._files import fsync_directory
+
 _CHUNK = 1 << 16
 _TIMEOUT_SECONDS = 60
 
@@ -63,16 +65,6 @@ def _fetch(url: str, destination: Path, label: str, verbose: bool) -> None:
         os.fsync(out.fileno())
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename inside ``directory`` durable (POSIX; a no-op where folders cannot be opened)."""
-    if hasattr(os, "O_DIRECTORY"):
-        handle = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-
-
 def download_verified(urls: list[str], destination: Path, checksum: Checksum, verbose: bool = True) -> Path:
     """Download ``destination`` from the first of ``urls`` that gives a file matching ``checksum``.
 
@@ -97,7 +89,7 @@ def download_verified(urls: list[str], destination: Path, checksum: Checksum, ve
                 failures.append(f"{url}: {checksum.describe()} is {actual}, expected {checksum.hexdigest}")
                 continue
             os.replace(temporary, destination)
-            _fsync_directory(destination.parent)
+            fsync_directory(destination.parent)
             return destination
         except (urllib.error.URLError, http.client.HTTPException, OSError, EOFError, zlib.error) as error:
             failures.append(f"{url}: {error}")
