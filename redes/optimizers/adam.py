@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 from ..backend import xp
-from .base import Optimizer, check_bool, check_number
+from .base import MomentOptimizer, check_bool
 
 
-class Adam(Optimizer):
+class Adam(MomentOptimizer):
     """Adam (Keras 3 ``Adam``), optionally AMSGrad.
 
     Args:
@@ -38,11 +38,8 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
                  amsgrad: bool = False, *, clipnorm: float | None = None, clipvalue: float | None = None,
                  global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm)
-        self.beta_1 = check_number("beta_1", beta_1, 0.0, 1.0, include_maximum=False)
-        self.beta_2 = check_number("beta_2", beta_2, 0.0, 1.0, include_maximum=False)
-        self.epsilon = check_number("epsilon", epsilon, 0.0)
         self.amsgrad = check_bool("amsgrad", amsgrad)
         self.slot_names = ("momentum", "velocity", "velocity_hat") if amsgrad else ("momentum", "velocity")
 
@@ -69,5 +66,4 @@ class Adam(Optimizer):
         variable -= scratch
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": self.amsgrad}
+        return {**super().get_config(), "amsgrad": self.amsgrad}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .base import Optimizer, check_number
+from .base import MomentOptimizer
 
 
-class Adamax(Optimizer):
+class Adamax(MomentOptimizer):
     """Adamax (Keras 3 ``Adamax``).
 
     Args:
@@ -34,11 +34,8 @@ class Adamax(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, *,
                  clipnorm: float | None = None, clipvalue: float | None = None,
                  global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm)
-        self.beta_1 = check_number("beta_1", beta_1, 0.0, 1.0, include_maximum=False)
-        self.beta_2 = check_number("beta_2", beta_2, 0.0, 1.0, include_maximum=False)
-        self.epsilon = check_number("epsilon", epsilon, 0.0)
 
     def _update(self, variable, gradient, slots, lr, step):
         m, u = slots
@@ -51,6 +48,3 @@ class Adamax(Optimizer):
         xp.add(u, self.epsilon, out=scratch)
         scratch *= 1 - dtype(self.beta_1) ** dtype(step)
         variable -= xp.divide(m * dtype(lr), scratch, out=scratch)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -281,3 +281,28 @@ class Optimizer:
     def __repr__(self) -> str:
         rate = self._learning_rate if isinstance(self._learning_rate, LearningRateSchedule) else self.learning_rate
         return f"{type(self).__name__}(name={self.name!r}, learning_rate={rate!r}, iterations={self.iterations})"
+
+
+class MomentOptimizer(Optimizer):
+    """Base of the optimizers that keep moment estimates with decay rates β1, β2 and an ε (Adam, Adamax, Nadam).
+
+    Args:
+        learning_rate: a non-negative float or a LearningRateSchedule.
+        beta_1, beta_2: decay rates in [0, 1).
+        epsilon: ε >= 0, the denominator's guard.
+        **kwargs: ``name``, ``clipnorm``, ``clipvalue``, ``global_clipnorm`` (see ``Optimizer``).
+
+    Example:
+        >>> from redes.optimizers import Adam
+        >>> isinstance(Adam(beta_1=0.8), MomentOptimizer), Adam(beta_1=0.8).get_config()["beta_1"]
+        (True, 0.8)
+    """
+
+    def __init__(self, learning_rate, beta_1: float, beta_2: float, epsilon: float, **kwargs) -> None:
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = check_number("beta_1", beta_1, 0.0, 1.0, include_maximum=False)
+        self.beta_2 = check_number("beta_2", beta_2, 0.0, 1.0, include_maximum=False)
+        self.epsilon = check_number("epsilon", epsilon, 0.0)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

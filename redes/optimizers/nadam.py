@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .base import Optimizer, check_number
+from .base import MomentOptimizer
 
 
-class Nadam(Optimizer):
+class Nadam(MomentOptimizer):
     """Nadam (Keras 3 ``Nadam``): Adam with a Nesterov look-ahead on the first moment.
 
     Keras 3's momentum schedule is u_t = β1·(1 − 0.5·0.96^t), with no 0.004
@@ -41,11 +41,8 @@ class Nadam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, *,
                  clipnorm: float | None = None, clipvalue: float | None = None,
                  global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm)
-        self.beta_1 = check_number("beta_1", beta_1, 0.0, 1.0, include_maximum=False)
-        self.beta_2 = check_number("beta_2", beta_2, 0.0, 1.0, include_maximum=False)
-        self.epsilon = check_number("epsilon", epsilon, 0.0)
         self._u_product = xp.ones((), dtype="float64")
         self._extra_variables = [self._u_product]
 
@@ -77,6 +74,3 @@ class Nadam(Optimizer):
         scratch += self.epsilon
         m_hat /= scratch
         variable -= m_hat
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
