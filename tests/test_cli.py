@@ -40,6 +40,8 @@ def test_python_dash_m_redes_runs_the_cli():
     (["train", "--epochs", "0"], "argument --epochs: must be a positive integer, not 0"),
     (["train", "--batch-size", "many"], "argument --batch-size: must be a positive integer, not many"),
     (["train", "--learning-rate", "-0.1"], "argument --learning-rate: must be a positive number"),
+    (["train", "--lr-decay", "1.5"], "argument --lr-decay: must be in (0, 1], not 1.5"),
+    (["train", "--lr-decay", "0"], "argument --lr-decay: must be a positive number, not 0"),
     (["train", "--optimizer", "adamw"], "argument --optimizer: invalid choice"),
     (["train", "--verbose", "3"], "argument --verbose: invalid choice"),
     (["evaluate"], "the following arguments are required: model"),
@@ -64,6 +66,18 @@ def test_presets():
     assert not any(isinstance(layer, layers.RandomFlip) for layer in cli.augmentation_layers("mnist"))
     with pytest.raises(ValueError, match="`preset` must be one of"):
         cli.build_model("resnet", (28, 28, 1))
+
+
+def test_lr_decay_multiplies_the_learning_rate_once_per_epoch():
+    constant = cli.make_optimizer("rmsprop")
+    assert type(constant).__name__ == "RMSprop" and constant.learning_rate == pytest.approx(1e-3)
+    decayed = cli.make_optimizer("sgd", 0.1, lr_decay=0.5, steps_per_epoch=430)
+    rates = {}
+    for step in (0, 429, 430, 859, 860, 2149):
+        decayed.iterations = step
+        rates[step] = decayed.learning_rate
+    assert rates == pytest.approx({0: 0.1, 429: 0.1, 430: 0.05, 859: 0.05, 860: 0.025, 2149: 0.1 * 0.5 ** 4})
+    assert cli.make_optimizer("adam", lr_decay=0.5).learning_rate == pytest.approx(1e-3)   # Keras' default
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +114,10 @@ def test_evaluate_a_missing_file_fails_clearly(tmp_path, capsys):
 @pytest.mark.parametrize("preset, dataset", [("cnn", "fashion-mnist"), ("bn-cnn", "mnist")])
 def test_conv_presets_learn_in_quick_mode(preset, dataset, tmp_path, capsys):
     assert cli.main(["train", "--quick", "--model", preset, "--dataset", dataset, "--out", str(tmp_path),
-                     "--verbose", "0", "--seed", "0"]) == 0
+                     "--verbose", "0", "--seed", "0", "--lr-decay", "0.5"]) == 0
     results = json.loads((tmp_path / "results.json").read_text())
+    assert results["lr_decay"] == 0.5
+    assert results["optimizer"]["learning_rate"]["config"]["decay_rate"] == 0.5
     output = capsys.readouterr().out
     assert results["epochs"] == 1 and results["test_samples"] == 2000 and np.isfinite(results["test_loss"])
     assert f"Test accuracy: {results['test_accuracy']:.4f}" in output
