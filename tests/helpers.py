@@ -80,6 +80,21 @@ def import_tensorflow():
     return tf
 
 
+def tf_vjp(tf, function, x: np.ndarray, upstream: np.ndarray, **call_kwargs) -> list[np.ndarray]:
+    """TensorFlow's y = function(x) and the gradients of L = Σ y ⊙ upstream: [y, dL/dx, dL/dw for each w].
+
+    The w are the trainable weights of ``function`` when it is a Keras layer (built by this call if
+    need be), none for a plain function such as an activation.
+    """
+    x_tf = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x_tf)
+        y_tf = function(x_tf, **call_kwargs)
+        loss = tf.reduce_sum(y_tf * upstream)
+    gradients = tape.gradient(loss, [x_tf, *getattr(function, "trainable_weights", [])])
+    return [y_tf.numpy(), *(g.numpy() for g in gradients)]
+
+
 @contextmanager
 def keras_floatx(dtype: str) -> Iterator:
     """TensorFlow with Keras' floatx set to ``dtype`` (e.g. its learning-rate variables), restored after."""

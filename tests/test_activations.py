@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from helpers import (GRADCHECK_TOLERANCE, assert_parity, check_layer_gradients, import_tensorflow, numerical_gradient,
-                     relative_error)
+                     relative_error, tf_vjp)
 from tolerances import (ACTIVATION_FLOAT64_RTOL, ERF_TOLERANCE, ERFC_RTOL_FACTOR, FLOAT64_KERAS_FLOAT32_CONSTANT_RTOL,
                         elementwise)
 from redes import Tensor4D, activations, layers
@@ -27,13 +27,7 @@ def forward_and_gradient(activation, z, upstream):
 
 
 def tf_forward_and_gradient(tf, name, z, upstream, **kwargs):
-    function = getattr(tf.keras.activations, name)
-    z_tf = tf.constant(z)
-    with tf.GradientTape() as tape:
-        tape.watch(z_tf)
-        y_tf = function(z_tf, **kwargs)
-        loss = tf.reduce_sum(y_tf * upstream)
-    return y_tf.numpy(), tape.gradient(loss, z_tf).numpy()
+    return tuple(tf_vjp(tf, getattr(tf.keras.activations, name), z, upstream, **kwargs))
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -3,7 +3,7 @@ import itertools
 import numpy as np
 import pytest
 
-from helpers import assert_parity, check_layer_gradients, import_tensorflow
+from helpers import assert_parity, check_layer_gradients, import_tensorflow, tf_vjp
 from tolerances import tolerance
 from redes import Tensor4D, layers, regularizers
 
@@ -48,13 +48,7 @@ def tf_conv2d(tf, x, kernel, bias, upstream, **kwargs):
                                    dtype=x.dtype.name, **kwargs)
     layer.build((None,) + x.shape[1:])
     layer.set_weights([kernel] + ([bias] if bias is not None else []))
-    x_tf = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x_tf)
-        y = layer(x_tf)
-        loss = tf.reduce_sum(y * upstream)
-    grads = tape.gradient(loss, [x_tf] + layer.trainable_weights)
-    return [y.numpy()] + [g.numpy() for g in grads]
+    return tf_vjp(tf, layer, x, upstream)
 
 
 @pytest.mark.parametrize("kernel,stride,padding,shape,use_bias,activation", GRID, ids=GRID_IDS)

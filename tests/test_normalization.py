@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from helpers import assert_parity, check_layer_gradients, import_tensorflow
+from helpers import assert_parity, check_layer_gradients, import_tensorflow, tf_vjp
 from tolerances import tolerance
 from redes import Tensor4D, layers, regularizers
 
@@ -174,13 +174,8 @@ def test_layer_norm_weights_order():
 
 # ------------------------------------------------------------------ TensorFlow parity
 def _tf_run(tf, layer, x, upstream, training):
-    x_tf = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x_tf)
-        y_tf = layer(x_tf, training=training)
-        loss = tf.reduce_sum(y_tf * upstream)
-    grads = tape.gradient(loss, [x_tf] + list(layer.trainable_weights))
-    return y_tf.numpy(), [g.numpy() for g in grads]
+    y, *grads = tf_vjp(tf, layer, x, upstream, training=training)
+    return y, grads
 
 
 def _ours_run(layer, x, upstream, training):
