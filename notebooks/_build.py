@@ -69,6 +69,15 @@ except ImportError:
 print("TensorFlow", tf.__version__ if tf is not None else "is not installed: the TensorFlow cells will skip")
 '''
 
+FASHION_MNIST_SPLIT = '''
+(x_train_full, y_train_full), (x_test, y_test) = datasets.load_fashion_mnist()
+x_train_full, x_test = datasets.scale_images(x_train_full), datasets.scale_images(x_test)
+(x_train, y_train), (x_val, y_val) = datasets.train_validation_split(x_train_full, y_train_full, 5000)
+if QUICK:
+    x_train, y_train, x_val, y_val = x_train[:2000], y_train[:2000], x_val[:500], y_val[:500]
+    x_test, y_test = x_test[:1000], y_test[:1000]
+'''
+
 NOTEBOOKS: dict[str, list] = {}
 
 
@@ -100,14 +109,7 @@ Set `REDES_QUICK=1` in the environment to run it on a small subset in a few seco
 `load_fashion_mnist()` returns uint8 arrays in the shape of `keras.datasets`. Pixels are scaled
 to [0, 1] and the classic split keeps the last 5,000 training images for validation.
 '''),
-        code('''
-(x_train_full, y_train_full), (x_test, y_test) = datasets.load_fashion_mnist()
-x_train_full, x_test = datasets.scale_images(x_train_full), datasets.scale_images(x_test)
-(x_train, y_train), (x_val, y_val) = datasets.train_validation_split(x_train_full, y_train_full, 5000)
-if QUICK:
-    x_train, y_train, x_val, y_val = x_train[:2000], y_train[:2000], x_val[:500], y_val[:500]
-    x_test, y_test = x_test[:1000], y_test[:1000]
-class_names = list(datasets.FASHION_MNIST_CLASS_NAMES)
+        code(FASHION_MNIST_SPLIT + '''class_names = list(datasets.FASHION_MNIST_CLASS_NAMES)
 print("train", x_train.shape, "validation", x_val.shape, "test", x_test.shape)
 '''),
         code('''
@@ -322,14 +324,7 @@ redes' and TensorFlow's compute the same function and the same gradients.
 
 ## 3. Dados: treino, validação e teste / Data: train, validation and test
 '''),
-        code('''
-(x_train_full, y_train_full), (x_test, y_test) = datasets.load_fashion_mnist()
-x_train_full, x_test = datasets.scale_images(x_train_full), datasets.scale_images(x_test)
-(x_train, y_train), (x_val, y_val) = datasets.train_validation_split(x_train_full, y_train_full, 5000)
-if QUICK:
-    x_train, y_train, x_val, y_val = x_train[:2000], y_train[:2000], x_val[:500], y_val[:500]
-    x_test, y_test = x_test[:1000], y_test[:1000]
-print("train", x_train.shape, "validation", x_val.shape, "test", x_test.shape)
+        code(FASHION_MNIST_SPLIT + '''print("train", x_train.shape, "validation", x_val.shape, "test", x_test.shape)
 '''),
         md('''
 ## 4. O modelo em duas partes / The model in two parts
