@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from .backend import xp
+
+
+class Logits(NamedTuple):
+    """The pre-activation ``z`` of an output ``y = activation(z)``, carried with ``y`` (Keras keeps it too).
+
+    A loss that expects the probabilities this activation makes (a cross-entropy after a softmax or a
+    sigmoid) starts from ``values`` instead of ``y``: the loss and its gradient dL/dz = (p − y) / N stay
+    finite where p saturates. See ``Layer.activate``.
+
+    Args:
+        values: z, an array of the output's shape.
+        activation: the name of the activation that made the output from z, e.g. 'softmax'.
+
+    Example:
+        >>> z = np.zeros((1, 1, 1, 2))
+        >>> Tensor4D(z + 0.5, logits=Logits(z, "softmax")).logits.activation
+        'softmax'
+    """
+
+    values: object
+    activation: str
 
 
 class Tensor4D:
@@ -14,6 +35,9 @@ class Tensor4D:
     ``(batch, 1, 1, features)``; a sequence of vectors as ``(batch, 1, steps, features)``.
     Wrapping and unwrapping are O(1): ``np.asarray(t)`` shares memory with ``t``.
 
+    An output made by an activation may carry its pre-activation as ``logits`` (a :class:`Logits`);
+    every other tensor has ``logits=None``. Wrapping a Tensor4D again keeps the data, not the logits.
+
     Example:
         >>> t = Tensor4D(np.zeros((2, 28, 28, 1), dtype="float32"))
         >>> t.shape
@@ -22,9 +46,9 @@ class Tensor4D:
         (2, 1, 1, 10)
     """
 
-    __slots__ = ("data",)
+    __slots__ = ("data", "logits")
 
-    def __init__(self, data) -> None:
+    def __init__(self, data, logits: Logits | None = None) -> None:
         if isinstance(data, Tensor4D):
             data = data.data
         if not hasattr(data, "ndim") or data.ndim != 4:
@@ -35,7 +59,11 @@ class Tensor4D:
             )
         if not data.flags.c_contiguous:
             data = xp.ascontiguousarray(data)
+        if logits is not None and getattr(logits.values, "shape", None) != data.shape:
+            raise ValueError(f"`logits` must have the output's shape {data.shape}. "
+                             f"Received shape {getattr(logits.values, 'shape', None)}.")
         self.data = data
+        self.logits = logits
 
     @classmethod
     def from_natural(cls, array) -> "Tensor4D":
@@ -87,12 +115,19 @@ class Tensor4D:
 
 
 class LogitsGradient(Tensor4D):
-    """A gradient already taken with respect to the output layer's pre-activation.
+    """A gradient already taken with respect to the output's pre-activation (its ``logits``).
 
     A cross-entropy loss after a softmax (or sigmoid) output differentiates
     through both at once, dL/dz = (p − y) / N, which stays finite where p
-    saturates. The output layer receives this type in backward and skips its
-    activation's derivative.
+    saturates. The layer that made the output receives this type in backward,
+    and ``Layer.activation_backward`` returns it as dL/dz without the
+    activation's derivative. A layer that returns its input unchanged from
+    ``forward`` returns the gradient unchanged (the same object) from ``backward``.
+
+    Example:
+        >>> g = LogitsGradient(np.ones((2, 1, 1, 3)))
+        >>> isinstance(g, Tensor4D), g.shape
+        (True, (2, 1, 1, 3))
     """
 
     __slots__ = ()

@@ -9,6 +9,7 @@ import redes
 from helpers import GRADCHECK_TOLERANCE, assert_parity, import_tensorflow, numerical_gradient, relative_error
 from tolerances import FLOAT32_MATMUL_RTOL, MULTISTEP_FLOAT32_RTOL, WEIGHTS_ATOL
 from redes import Functional, Model, Sequential, Tensor4D, layers, losses, optimizers, regularizers
+from redes.models.model import takes_logits
 
 
 @pytest.fixture
@@ -305,7 +306,8 @@ def test_single_output_takes_keras_dict_forms_but_no_loss_weights():
     i = layers.Input((3,))
     model = Model(i, layers.Dense(2, activation="softmax", name="out")(i))
     model.compile("adam", loss={"out": "sparse_categorical_crossentropy"}, metrics={"out": "accuracy"})
-    assert isinstance(model.loss, losses.SparseCategoricalCrossentropy) and model._fused_output
+    assert isinstance(model.loss, losses.SparseCategoricalCrossentropy)
+    assert takes_logits(model.loss, model.forward(Tensor4D.from_natural(np.ones((4, 3), "float32"))))
     assert list(model.evaluate(np.ones((4, 3)), np.zeros(4, int), verbose=0, return_dict=True)) == ["loss", "accuracy"]
     with pytest.raises(ValueError, match="this model has one"):
         model.compile("adam", "mse", loss_weights=[1.0])
@@ -321,7 +323,8 @@ def test_functional_and_sequential_train_alike():
     functional.set_weights(sequential.get_weights())
     for model in (sequential, functional):
         model.compile(optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
-    assert functional._fused_output  # softmax + cross-entropy from the logits, as in Sequential
+    for model in (sequential, functional):  # softmax + cross-entropy from the logits, in both
+        assert takes_logits(model.loss, model.forward(Tensor4D.from_natural(x)))
     for model in (sequential, functional):
         model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
     for ours, reference in zip(functional.get_weights(), sequential.get_weights()):

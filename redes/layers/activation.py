@@ -26,10 +26,10 @@ class Activation(Layer):
         self.activation = activations.get(activation)
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
-        return self._activate(x.data)
+        return self.activate(x.data)
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
-        return Tensor4D(self._activation_backward(grad))
+        return Tensor4D(self.activation_backward(grad))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "activation": activations.serialize(self.activation)}

@@ -22,7 +22,7 @@ from collections import defaultdict
 
 from .. import activations, backend, initializers, regularizers
 from ..backend import xp
-from ..tensor import LogitsGradient, Tensor4D
+from ..tensor import Logits, LogitsGradient, Tensor4D
 from .node import call_symbolic, symbolic_inputs
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
@@ -287,14 +287,20 @@ class Layer:
     def backward(self, grad: Tensor4D) -> Tensor4D:
         raise NotImplementedError
 
-    def _activate(self, z) -> Tensor4D:
-        """Apply the activation to the pre-activation ``z``, caching both for backward."""
+    def activate(self, z) -> Tensor4D:
+        """Apply ``self.activation`` to the pre-activation ``z``, cache both for backward, return the output.
+
+        The output carries ``z`` as its ``logits`` (unless the activation is linear), so that a
+        cross-entropy loss after a softmax or sigmoid starts from them. A layer that applies its
+        activation some other way returns a plain Tensor4D, and the loss takes the unfused path.
+        """
         self._z = z
         self._y = self.activation.forward(z)
-        return Tensor4D(self._y)
+        logits = Logits(z, self.activation.name) if self.activation.name != "linear" else None
+        return Tensor4D(self._y, logits=logits)
 
-    def _activation_backward(self, grad: Tensor4D):
-        """dL/dz from dL/dy; a LogitsGradient is already dL/dz."""
+    def activation_backward(self, grad: Tensor4D):
+        """dL/dz from dL/dy through the activation of the last ``activate``; a LogitsGradient is dL/dz already."""
         if isinstance(grad, LogitsGradient):
             return grad.data
         return self.activation.backward(self._z, self._y, grad.data)

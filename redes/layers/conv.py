@@ -95,7 +95,7 @@ class Conv2D(Layer):
                                                                      stop * rows.out * cols.out])
         if self.use_bias:
             z += self.bias
-        return self._activate(z.reshape(n, rows.out, cols.out, self.filters))
+        return self.activate(z.reshape(n, rows.out, cols.out, self.filters))
 
     def _chunk_size(self, x, rows, cols) -> int:
         """Images per im2col block: a block of about ``_CHUNK_BYTES``, at least one image.
@@ -134,7 +134,7 @@ class Conv2D(Layer):
     def backward(self, grad: Tensor4D) -> Tensor4D:
         x, (rows, cols) = self._x, self._geometry
         n, channels = x.shape[0], x.shape[-1]
-        g = self._activation_backward(grad).reshape(-1, self.filters)  # (M, F)
+        g = self.activation_backward(grad).reshape(-1, self.filters)  # (M, F)
         kh, kw = self.kernel_size
         pointwise = (kh, kw) == (1, 1) and self.strides == (1, 1)
         positions = rows.out * cols.out

@@ -56,10 +56,10 @@ class Dense(Layer):
         z = self._x.reshape(-1, self._x.shape[-1]) @ self.kernel  # (M, in) @ (in, units)
         if self.use_bias:
             z += self.bias
-        return self._activate(z.reshape(self._x.shape[:-1] + (self.units,)))
+        return self.activate(z.reshape(self._x.shape[:-1] + (self.units,)))
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
-        g = self._activation_backward(grad).reshape(-1, self.units)  # (M, units)
+        g = self.activation_backward(grad).reshape(-1, self.units)  # (M, units)
         if self.trainable:
             self.set_gradient("kernel", self._x.reshape(-1, self._x.shape[-1]).T @ g)
             if self.use_bias:

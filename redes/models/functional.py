@@ -20,7 +20,7 @@ from ..layers.core import Input
 from ..layers.node import Node, SymbolicTensor, as_symbolic
 from ..tensor import Tensor4D
 from ._validation import as_array, check_input_shape, check_positive_int, check_same_length
-from .model import Model, _resolve_verbose, fuses_with, output_loss
+from .model import Model, _resolve_verbose, output_loss
 from .summary import print_summary
 
 
@@ -123,17 +123,6 @@ class Functional(Model):
     def _shapes(tensors: list[SymbolicTensor]):
         return tensors[0].shape if len(tensors) == 1 else [tensor.shape for tensor in tensors]
 
-    def _output_layer(self, k: int = 0) -> Layer:
-        """The leaf layer that produces output ``k``."""
-        layer = self._outputs[k].layer
-        return layer._output_layer() if isinstance(layer, Model) else layer
-
-    def _fusable(self, k: int, loss) -> bool:
-        """Whether output ``k`` may take ``loss`` from its layer's logits: only if no other node reads that cache."""
-        tensor = self._outputs[k]
-        alone = self._consumers[tensor] == 0 and tensor.layer not in self._shared
-        return alone and fuses_with(loss, self._output_layer(k))
-
     # ------------------------------------------------------------- forward
     def forward(self, x, training: bool = False):
         """Run the nodes in topological order; each intermediate tensor is dropped after its last use."""
@@ -151,7 +140,8 @@ class Functional(Model):
                 if remaining[tensor] == 0:
                     del values[tensor]
         self._node_states = states
-        outputs = [values[tensor] for tensor in self._outputs]
+        outputs = [values[tensor] if self._consumers[tensor] == 0 else Tensor4D(values[tensor])
+                   for tensor in self._outputs]  # an output that other nodes read also gets their gradients: no logits
         return outputs if len(outputs) > 1 else outputs[0]
 
     # ------------------------------------------------------------ backward
@@ -236,7 +226,6 @@ class Functional(Model):
                 metrics = _as_list(self._per_output("metrics", metrics)[0])
             super().compile(optimizer=optimizer, loss=loss, metrics=metrics)
             self.loss_weights = None
-            self._fused_output = self._fused_output and self._fusable(0, self.loss)
             return
         if loss is None:
             raise ValueError("`loss` is required: one loss, or one per output, e.g. loss=['mse', 'mae'].")
@@ -251,7 +240,6 @@ class Functional(Model):
                                                          self.loss)]
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in self.output_names]
-        self._fused = [self._fusable(k, loss_fn) for k, loss_fn in enumerate(self.loss)]
 
     def _per_output(self, name: str, value, required: bool = False, default=None) -> list:
         """``value`` as one entry per output: a list in output order, a dict keyed by output name, or
@@ -282,8 +270,7 @@ class Functional(Model):
             return super()._compute_loss(y, output, with_gradient)
         total, grads, values = 0.0, [], []
         for k, (target, out) in enumerate(zip(y.arrays, output)):
-            fused_layer = self._output_layer(k) if self._fused[k] else None
-            value, grad = output_loss(self.loss[k], target, out, self._outputs[k].shape, fused_layer, with_gradient)
+            value, grad = output_loss(self.loss[k], target, out, self._outputs[k].shape, with_gradient)
             weight = self.loss_weights[k]
             values.append(value)
             total += weight * value

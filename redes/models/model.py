@@ -59,7 +59,6 @@ class Model(Layer):
         self.stop_training = False
         self.history: History | None = None
         self.epochs_completed = 0
-        self._fused_output = False
 
     # ------------------------------------------------------------------ layers
     @property
@@ -86,11 +85,6 @@ class Model(Layer):
                 return layer
         names = [layer.name for layer in self.layers]
         raise ValueError(f"No layer named {name!r} in model '{self.name}'. Layers: {names}")
-
-    def _output_layer(self) -> Layer:
-        """The last leaf layer: the one that produces the model's output."""
-        last = self.layers[-1]
-        return last._output_layer() if isinstance(last, Model) else last
 
     # ------------------------------------------------------------------ weights
     @property
@@ -179,7 +173,6 @@ class Model(Layer):
             raise TypeError(f"`metrics` must be a list such as ['accuracy']. Received: metrics={metrics!r}")
         self.metrics = [metrics_module.get(m, loss=self.loss) for m in (metrics or [])]
         self._loss_tracker = metrics_module.Mean(name="loss")
-        self._fused_output = fuses_with(self.loss, self._output_layer())
 
     def _require_compiled(self, method: str) -> None:
         if self.loss is None:
@@ -190,11 +183,10 @@ class Model(Layer):
         """Loss value (with regularization) and, if asked, dL/d(output) for one batch.
 
         After a softmax/sigmoid output with a cross-entropy loss, the loss is
-        computed from the logits and the gradient is taken w.r.t. them
-        (a LogitsGradient), as Keras does.
+        computed from the output's logits and the gradient is taken w.r.t. them
+        (a LogitsGradient), as Keras does (see ``output_loss``).
         """
-        fused_layer = self._output_layer() if self._fused_output else None
-        value, grad = output_loss(self.loss, y, output, self.output_shape, fused_layer, with_gradient)
+        value, grad = output_loss(self.loss, y, output, self.output_shape, with_gradient)
         regularization = self.losses
         if regularization:
             value += sum(regularization)
@@ -420,26 +412,21 @@ class Model(Layer):
         load_weights(self, path)
 
 
-def fuses_with(loss, output_layer) -> bool:
-    """Whether ``loss`` is a cross-entropy on probabilities that ``output_layer``'s softmax/sigmoid makes.
-
-    Then the loss and its gradient are taken from the layer's logits (``output_loss``), as Keras does.
-    """
-    output_activation = getattr(output_layer, "activation", None)
-    return (getattr(loss, "output_activation", None) is not None
-            and not loss.from_logits
-            and output_activation is not None
-            and output_activation.name == loss.output_activation)
+def takes_logits(loss, output: Tensor4D) -> bool:
+    """Whether ``loss`` starts from ``output.logits``: a cross-entropy on the probabilities that their activation makes."""
+    logits = output.logits
+    return (logits is not None and not getattr(loss, "from_logits", True)
+            and getattr(loss, "output_activation", None) == logits.activation)
 
 
-def output_loss(loss, y, output: Tensor4D, output_shape: tuple, fused_layer, with_gradient: bool):
+def output_loss(loss, y, output: Tensor4D, output_shape: tuple, with_gradient: bool):
     """``loss`` of one output and, if asked, dL/d(output): (float, Tensor4D or None).
 
-    With ``fused_layer`` (the output layer, when ``fuses_with`` holds) the loss is computed from
-    the layer's cached logits and the gradient is a LogitsGradient, dL/d(logits).
+    When the output carries logits its loss can start from (``takes_logits``), the loss is
+    computed from them and the gradient is a LogitsGradient, dL/d(logits), as Keras does.
     """
-    if fused_layer is not None:
-        logits = fused_layer._z.reshape((output.shape[0],) + tuple(output_shape))
+    if takes_logits(loss, output):
+        logits = output.logits.values.reshape((output.shape[0],) + tuple(output_shape))
         value = loss.value_from_logits(y, logits)
         grad = LogitsGradient(Tensor4D.from_natural(loss.gradient_from_logits(y, logits))) if with_gradient else None
         return value, grad

@@ -88,7 +88,7 @@ class RedeNeural(Sequential):
         training_state = (self.optimizer, self.loss, self.metrics, self.history, getattr(self, "_loss_tracker", None))
         memo = {id(item): None for item in training_state if item is not None}
         twin = copy.deepcopy(self, memo)
-        twin.metrics, twin._fused_output = [], False
+        twin.metrics = []
         return twin
 
     def __str__(self) -> str:
