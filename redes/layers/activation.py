@@ -25,6 +25,10 @@ class Activation(Layer):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
 
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Unchanged: the output has the input's shape."""
+        return tuple(input_shape)
+
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         return self.activate(x.data)
 

@@ -77,6 +77,10 @@ class _RandomAugmentation(Layer):
             raise ValueError(f"`{type(self).__name__}` expects images (height, width, channels). "
                              f"Received input shape {(None, *input_shape)}.")
 
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Unchanged: the output has the input's shape."""
+        return tuple(input_shape)
+
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         self._active = bool(training)
         return self._augment(x) if training else x

@@ -65,6 +65,48 @@ def format_shape(shape) -> str:
     return str((None,) + tuple(shape))
 
 
+def _unique_key(existing, prefix: str) -> str:
+    """``prefix``, or ``prefix_1``, ``prefix_2``, ... : the first one not in ``existing``."""
+    key, count = prefix, 0
+    while key in existing:
+        count += 1
+        key = f"{prefix}_{count}"
+    return key
+
+
+def _weight_shape(shape) -> tuple:
+    """A weight shape as a tuple of non-negative ints (an int is a vector's length)."""
+    values = (shape,) if isinstance(shape, int) and not isinstance(shape, bool) else shape
+    if not isinstance(values, (tuple, list)) or any(isinstance(d, bool) or not isinstance(d, int) for d in values):
+        raise TypeError(f"`shape` must be a tuple of integers, e.g. (3, 4). Received: shape={shape!r}")
+    if any(d < 0 for d in values):
+        raise ValueError(f"`shape` must hold non-negative integers. Received: shape={shape!r}")
+    return tuple(int(d) for d in values)
+
+
+def _name_first_flags(fourth, fifth) -> tuple:
+    """(regularizer, trainable) of a name-first call, whose 4th and 5th positional slots are Keras' trainable and
+    regularizer: ``add_weight("w", shape, init, reg, False)`` or ``add_weight("w", shape, init, trainable=False)``."""
+    if isinstance(fourth, bool):
+        return fifth, fourth
+    return fourth, fifth if isinstance(fifth, bool) else True
+
+
+def natural_shape(feature_shape: tuple) -> tuple:
+    """The natural feature shape of Tensor4D feature axes: leading axes of size 1 dropped, (1, 1, 784) -> (784,)."""
+    shape = tuple(feature_shape)
+    while len(shape) > 1 and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def _traced_shape(y: Tensor4D, input_shape: tuple) -> tuple:
+    """The output feature shape of a one-sample forward: the input's shape if the Tensor4D axes are the same."""
+    if y.shape[1:] == padded_shape(input_shape):
+        return tuple(input_shape)
+    return natural_shape(y.shape[1:])
+
+
 def validate_positive_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int,)) or value <= 0:
         raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
@@ -135,12 +177,43 @@ class Layer:
         self._gradients: dict = {}
 
     # ----------------------------------------------------------------- weights
-    def add_weight(self, name: str, shape: tuple, initializer="glorot_uniform", regularizer=None,
-                   trainable: bool = True):
-        """Create a weight array, register it under ``name`` and return it."""
-        value = initializers.get(initializer)(tuple(shape), dtype=self.dtype)
-        self._weights[name] = xp.ascontiguousarray(value, dtype=self.dtype)
-        self._weight_trainable[name] = trainable
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable: bool = True, regularizer=None,
+                   name: str | None = None):
+        """Create a weight array, register it and return it, as Keras 3's ``add_weight``.
+
+        Args:
+            shape: the weight's shape, e.g. ``(in_features, units)``; an int for a vector.
+            initializer: name or Initializer (default 'glorot_uniform', as Keras, or 'zeros' for an integer dtype).
+            dtype: the array's dtype (default the layer's).
+            trainable: whether optimizers update it; a non-trainable weight (BatchNorm's moving mean) is still saved.
+            regularizer: optional penalty, a name or Regularizer, added to the loss.
+            name: the name in ``get_weights`` order and ``set_gradient``, and the attribute ``layer.<name>``;
+                default 'variable', 'variable_1', ...
+
+        Round 1's name-first form ``add_weight(name, shape, initializer, regularizer, trainable)`` works too.
+
+        Example:
+            >>> layer = Layer()
+            >>> w = layer.add_weight(shape=(3, 4), initializer="zeros", name="kernel")
+            >>> w.shape, layer.kernel is w, layer.add_weight("bias", (4,), "ones").tolist()
+            ((3, 4), True, [1.0, 1.0, 1.0, 1.0])
+        """
+        if isinstance(shape, str):  # name-first: the other positional arguments sit one place to the right
+            name, shape, initializer, dtype, (regularizer, trainable) = (
+                shape, initializer, dtype, None, _name_first_flags(trainable, regularizer))
+        shape = _weight_shape(shape)
+        dtype = backend.standardize_dtype(dtype) if dtype is not None else self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if xp.dtype(dtype).kind == "f" else "zeros"
+        if name is None:
+            name = _unique_key(self._weights, "variable")
+        elif not isinstance(name, str) or not name:
+            raise TypeError(f"`name` must be a non-empty string. Received: name={name!r}")
+        elif name in self._weights:
+            raise ValueError(f"Layer '{self.name}' already has a weight named {name!r}.")
+        value = initializers.get(initializer)(shape, dtype=dtype)
+        self._weights[name] = xp.ascontiguousarray(value, dtype=dtype)
+        self._weight_trainable[name] = bool(trainable)
         self._regularizers[name] = regularizers.get(regularizer)
         return self._weights[name]
 
@@ -180,15 +253,18 @@ class Layer:
             )
         return [self._gradients[name] for name in names]
 
-    def set_gradient(self, name: str, value) -> None:
-        """Store dL/d(weight) for the weight ``name``, adding its regularization gradient.
+    def set_gradient(self, weight, value) -> None:
+        """Store dL/d(weight) for ``weight`` (its name, or the array ``add_weight`` returned), adding its
+        regularization gradient.
 
         A layer's ``backward`` calls this once per trainable weight (a custom layer too), e.g.
-        ``self.set_gradient("kernel", x.T @ g)``; ``gradients`` then lists them in weight order.
+        ``self.set_gradient("kernel", x.T @ g)`` or ``self.set_gradient(self.w, x.T @ g)``; ``gradients``
+        then lists them in weight order.
         While ``_accumulate_gradients`` is set (a layer called at several nodes of a functional
         model, from its second backward call on), add ``value`` to the stored gradient instead:
         dL/dw = Σ over the calls, with the penalty's gradient counted once.
         """
+        name = self._weight_name(weight)
         if self._accumulate_gradients:
             self._gradients[name] = self._gradients[name] + value
             return
@@ -196,6 +272,18 @@ class Layer:
         if regularizer is not None:
             value = value + regularizer.gradient(self._weights[name])
         self._gradients[name] = value
+
+    def _weight_name(self, weight) -> str:
+        """The name of ``weight``, given by name or as the array itself."""
+        if isinstance(weight, str):
+            if weight not in self._weights:
+                raise ValueError(f"Layer '{self.name}' has no weight {weight!r}. Weights: {list(self._weights)}")
+            return weight
+        for name, value in self._weights.items():
+            if value is weight:
+                return name
+        raise ValueError(f"Layer '{self.name}': `weight` must be a weight's name or an array made by add_weight. "
+                         f"Received an object of type {type(weight).__name__}.")
 
     @property
     def losses(self) -> list[float]:
@@ -229,9 +317,25 @@ class Layer:
     def build(self, input_shape: tuple) -> None:
         """Create the weights for inputs of feature shape ``input_shape``; default: none."""
 
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        """Feature shape of the output for a feature shape of input; default: unchanged."""
-        return tuple(input_shape)
+    def compute_output_shape(self, input_shape: tuple | list) -> tuple | list:
+        """Feature shape of the output for a feature shape of input (a list of them for several inputs).
+
+        The default traces the layer, as Keras does: it runs ``forward`` (inference mode) on one sample
+        of zeros and reads the shape of what comes back. Layers whose output shape is known in advance
+        override it (cheaper, and no forward before the weights exist).
+        """
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        samples = [Tensor4D(xp.zeros((1,) + padded_shape(shape), dtype=self.dtype)) for shape in shapes]
+        try:
+            y = self.forward(samples if self._takes_list else samples[0], training=False)
+        except (TypeError, NotImplementedError):
+            raise
+        except Exception as error:
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) failed on a sample of zeros of shape "
+                             f"{format_shape(input_shape)} while inferring its output shape ({error!r}); define "
+                             "compute_output_shape(input_shape) to give it directly.") from error
+        inferred = [_traced_shape(t, shapes[0]) for t in (y if isinstance(y, list) else [y])]
+        return inferred if isinstance(y, list) else inferred[0]
 
     def build_for(self, input_shape: tuple | list) -> tuple | list:
         """Build (once) for ``input_shape`` (a list of shapes for several inputs); return the output shape."""
@@ -257,7 +361,7 @@ class Layer:
         """
         if isinstance(inputs, Tensor4D) and not self._takes_list:
             x = inputs if inputs.dtype == self.dtype else Tensor4D(inputs.data.astype(self.dtype))
-            self.build_for(inputs.shape[1:])
+            self.build_for(natural_shape(inputs.shape[1:]))
             return self.forward(x, training=training)
         tensors = symbolic_inputs(inputs)
         if tensors is not None:
@@ -267,7 +371,7 @@ class Layer:
         xs, shapes = [], []
         for item in items:
             if isinstance(item, Tensor4D):
-                x, shape = item, item.shape[1:]
+                x, shape = item, natural_shape(item.shape[1:])
             else:
                 array = xp.asarray(item)
                 x, shape = Tensor4D.from_natural(array), array.shape[1:]
@@ -282,10 +386,21 @@ class Layer:
         return y.to_natural(output_shape)
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
-        raise NotImplementedError
+        """Compute the output from ``x``, caching what ``backward`` needs; every layer defines it."""
+        if callable(getattr(type(self), "call", None)):
+            raise TypeError(
+                f"{type(self).__name__} defines call(), Keras' method, but redes layers define "
+                "forward(self, x, training=False) -> Tensor4D (x.data is the (batch, h, w, c) array) and "
+                "backward(self, grad) -> Tensor4D, which returns dL/dx and stores each weight's gradient with "
+                "self.set_gradient(name, value). Rename call to forward and write backward "
+                "(see the Layer docstring and CONTRIBUTING.md).")
+        raise NotImplementedError(f"{type(self).__name__} must define forward(self, x, training=False) -> Tensor4D.")
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
-        raise NotImplementedError
+        """Return dL/dx from ``grad`` = dL/dy and store each trainable weight's gradient; every layer defines it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define backward(self, grad) -> Tensor4D: return dL/dx and store "
+            "dL/dw with self.set_gradient(name, value) for each trainable weight.")
 
     def activate(self, z) -> Tensor4D:
         """Apply ``self.activation`` to the pre-activation ``z``, cache both for backward, return the output.

@@ -47,6 +47,10 @@ class Dropout(Layer):
         self._generator = None if seed is None else xp.random.default_rng(self.seed)
         self._mask = None
 
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Unchanged: the output has the input's shape."""
+        return tuple(input_shape)
+
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         if not training or self.rate == 0.0:
             self._mask = None

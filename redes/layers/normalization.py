@@ -112,6 +112,10 @@ class BatchNormalization(Layer):
         self.add_weight("moving_mean", channels, self.moving_mean_initializer, trainable=False)
         self.add_weight("moving_variance", channels, self.moving_variance_initializer, trainable=False)
 
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Unchanged: the output has the input's shape."""
+        return tuple(input_shape)
+
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         x2 = x.data.reshape(-1, x.shape[-1])  # (M, C) view
         self._batch_statistics = bool(training) and self.trainable
@@ -236,6 +240,10 @@ class LayerNormalization(Layer):
             self.add_weight("gamma", features, self.gamma_initializer, self.gamma_regularizer)
         if self.center:
             self.add_weight("beta", features, self.beta_initializer, self.beta_regularizer)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Unchanged: the output has the input's shape."""
+        return tuple(input_shape)
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         x2 = x.data.reshape(-1, x.shape[-1])  # (M, C) view
