@@ -52,7 +52,9 @@ class Axis(NamedTuple):
         """
         shift = offset * self.dilation - self.pad_before
         first = max(0, -(shift // self.stride))
-        last = max(first, min(self.out, (self.size - 1 - shift) // self.stride + 1))
+        last = min(self.out, (self.size - 1 - shift) // self.stride + 1)
+        if last <= first:  # this offset lies in the padding for every output
+            return slice(0, 0), slice(0, 0)
         start = first * self.stride + shift
         return slice(first, last), slice(start, start + self.stride * (last - first - 1) + 1, self.stride)
 
