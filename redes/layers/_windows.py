@@ -7,8 +7,11 @@ Shapes, channels last, with r the rank (the number of spatial axes):
 In a Tensor4D the last spatial axis is the width (axis 2) and the spatial axes before it are
 folded into the height (axis 1): a sequence is ``(batch, 1, steps, C)``, an image
 ``(batch, H, W, C)``, a volume ``(batch, D·H, W, C)``. ``spatial_view`` unfolds it (a view, no
-copy) and ``fold`` folds the result back. A rank-3 layer takes H from the feature
-shape ``(D, H, W, C)`` it was built with.
+copy) and ``fold`` folds the result back. A rank-3 layer takes H and W from the feature
+shape ``(D, H, W, C)`` it was built with (the depth is what is left). So far a rank-3 core is
+built from that natural shape (``build_for``) and then receives the folded Tensor4D in
+``forward``: ``Tensor4D.from_natural`` and ``Layer.__call__``'s shape check do not take 5-D
+arrays yet; the public 3-D layers add that.
 
 Per spatial axis of length n, window k, stride s and dilation d, the window covers
 k_eff = (k − 1)·d + 1 inputs, and output size and padding follow TensorFlow:
