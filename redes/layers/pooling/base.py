@@ -127,7 +127,7 @@ class _AveragePooling(_Pooling):
         axes, offsets, tiled = self._windows(tuple(spatial))
         out = _windows.output_shape(axes)
         share = grad.data.reshape((n, *out, channels)) / self._counts(axes, offsets, grad.dtype)  # (N, *out, C)
-        if tiled:  # each input receives the share of its one window: (N, o₁, 1, o₂, 1, …, C) → (N, o₁, p₁, …, C)
+        if tiled:  # each input gets its one window's share: (N, o₁, 1, o₂, 1, …, C) → (N, o₁, p₁, …, C)
             spread = (slice(None),) + (slice(None), None) * self.rank + (slice(None),)
             tiles = (n,) + sum(zip(out, self.pool_size), ()) + (channels,)
             return Tensor4D(_windows.fold(xp.broadcast_to(share[spread], tiles).reshape(self._x_shape)))
