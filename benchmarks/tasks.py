@@ -177,10 +177,9 @@ def layer_gemms(framework: str, state: dict, case: str, repeats: int, warmup: in
     if kind == "Dense":
         m, k, f = shape[0], shape[1], kwargs["units"]
     else:
-        from redes.layers import _spatial
+        from redes.layers import _windows
         size, stride = kwargs["kernel_size"], kwargs.get("strides", 1)
-        rows, cols = _spatial.geometry(shape[1], shape[2], (size, size), (stride, stride),
-                                       kwargs.get("padding", "valid"))
+        rows, cols = _windows.geometry(shape[1:3], (size, size), (stride, stride), kwargs.get("padding", "valid"))
         m, k, f = shape[0] * rows.out * cols.out, size * size * shape[3], kwargs["filters"]
     rng = np.random.default_rng(0)
     a, w, g = (rng.random(s, dtype=np.float32) for s in ((m, k), (k, f), (m, f)))

@@ -38,6 +38,18 @@ class Tensor4D:
     An output made by an activation may carry its pre-activation as ``logits`` (a :class:`Logits`);
     every other tensor has ``logits=None``. Wrapping a Tensor4D again keeps the data, not the logits.
 
+    Every layer receives and returns a Tensor4D, whatever the rank of its data. The rule for
+    windowed layers (convolution and pooling of 1, 2 or 3 spatial axes): the channels are the last
+    axis, the last spatial axis is the width (axis 2), and the spatial axes before it are folded
+    into the height (axis 1), a zero-copy reshape of the C-contiguous array:
+        sequence  (batch, steps, C)     →  (batch, 1, steps, C)    rank-1 layers read axis 2 as steps
+        image     (batch, H, W, C)      →  (batch, H, W, C)
+        volume    (batch, D, H, W, C)   →  (batch, D·H, W, C)      rank-3 layers take H (and W) from
+                                                                   the feature shape (D, H, W, C) they
+                                                                   were built with
+    Layers that work on the channels alone (Dense, BatchNormalization, activations) see the same
+    channel axis in every case.
+
     Example:
         >>> t = Tensor4D(np.zeros((2, 28, 28, 1), dtype="float32"))
         >>> t.shape

@@ -3,7 +3,7 @@
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .augmentation import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from .base import Layer
-from .conv import Conv2D
+from .convolution import Conv2D
 from .core import Flatten, Input, Reshape
 from .dense import Dense
 from .dropout import Dropout

@@ -1,0 +1,5 @@
+"""Convolution layers: one private base for every rank (``base._Conv``), one module per public layer."""
+
+from .conv2d import Conv2D
+
+__all__ = ["Conv2D"]
