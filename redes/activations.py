@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from . import serialization
 from ._math import erfc
 from .backend import xp
 
@@ -264,6 +265,8 @@ def get(identifier: str | ActivationFunction | None, **config) -> ActivationFunc
     """
     if isinstance(identifier, ActivationFunction):
         return identifier
+    if isinstance(identifier, dict):  # an activation with parameters, from a config
+        return serialization.deserialize(identifier, kind="activation")
     if identifier is None or isinstance(identifier, str):
         name = _ALIASES.get(identifier, identifier)
         if name in _REGISTRY:

@@ -36,7 +36,7 @@ import math
 
 import numpy
 
-from . import backend
+from . import backend, serialization
 from .backend import xp
 
 __all__ = [
@@ -455,6 +455,8 @@ def get(identifier) -> Initializer:
     """
     if isinstance(identifier, Initializer):
         return identifier
+    if isinstance(identifier, dict):  # a serialized initializer, from a config
+        return serialization.deserialize(identifier, kind="initializer")
     if isinstance(identifier, str):
         if identifier in _REGISTRY:
             return _REGISTRY[identifier]()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 
+from . import serialization
 from .backend import xp
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2"]
@@ -144,6 +145,8 @@ def get(identifier) -> Regularizer | None:
     """
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
+    if isinstance(identifier, dict):  # a serialized regularizer, from a config
+        return serialization.deserialize(identifier, kind="regularizer")
     if isinstance(identifier, str):
         if identifier in _REGISTRY:
             return _REGISTRY[identifier]()

@@ -32,100 +32,43 @@ import zipfile
 
 import numpy
 
-from . import activations, backend, layers, losses, metrics, optimizers, regularizers, utils
+from . import backend
 from ._files import fsync_directory
-from .layers.base import Layer
-from .models import Functional, Model, RedeNeural, Sequential
+from .models import Model
+from .serialization import custom_object_scope, deserialize, register_serializable, serialize
+
+__all__ = ["atomic_write", "custom_object_scope", "deserialize", "load_model", "load_weights", "register_serializable",
+           "save_model", "save_weights", "serialize"]
 
 FORMAT_VERSION = 1
 _CONFIG = "config.json"
 
 
-# ------------------------------------------------------------------ objects <-> JSON
-def _registry(module, base: type) -> dict[str, type]:
-    return {name: obj for name, obj in vars(module).items() if isinstance(obj, type) and issubclass(obj, base)}
-
-
-def _classes(custom_objects: dict | None) -> dict[str, dict[str, type]]:
-    return {
-        "layer": {**_registry(layers, Layer), "Sequential": Sequential, "RedeNeural": RedeNeural,
-                  "Functional": Functional, **(custom_objects or {})},
-        "optimizer": {**_registry(optimizers, optimizers.Optimizer), **(custom_objects or {})},
-        "loss": {**_registry(losses, losses.Loss), **(custom_objects or {})},
-        "metric": {**_registry(metrics, metrics.Metric), **(custom_objects or {})},
-    }
-
-
-def _lookup(classes: dict[str, type], kind: str, class_name) -> type:
-    if class_name not in classes:
-        raise ValueError(f"Unknown {kind} class {class_name!r} in the file. Known: {', '.join(sorted(classes))}. "
-                         "Pass custom classes with `custom_objects={'Name': Class}`.")
-    return classes[class_name]
-
-
-def serialize_object(obj) -> dict:
-    """``{"class_name": ..., "config": obj.get_config()}`` for a layer, loss, metric or optimizer.
-
-    An activation with parameters (``activations.get("leaky_relu", negative_slope=0.1)``) is kept
-    as ``{"class_name": name, "config": parameters}``; nested models are serialized recursively.
-    """
-    config = utils.serialize(obj)["config"]
-    activation = getattr(obj, "activation", None)
-    if isinstance(config.get("activation"), str) and getattr(activation, "config", None):
-        config["activation"] = {"class_name": activation.name, "config": dict(activation.config)}
-    if isinstance(obj, (Sequential, Functional)):
-        config["layers"] = [serialize_object(layer) for layer in obj.layers]
-    return {"class_name": type(obj).__name__, "config": config}
-
-
-def deserialize_regularizer(spec: dict) -> regularizers.Regularizer:
-    """A regularizer from ``utils.serialize``'s ``{"class_name": "L2", "config": {"l2": 0.01}}``."""
-    classes = _registry(regularizers, regularizers.Regularizer)
-    return _lookup(classes, "regularizer", spec.get("class_name"))(**spec["config"])
-
-
-def _deserialize_layer(spec: dict, classes: dict) -> Layer:
-    config = dict(spec["config"])
-    for key, value in config.items():
-        if key.endswith("_regularizer") and isinstance(value, dict):
-            config[key] = deserialize_regularizer(value)
-    if isinstance(config.get("activation"), dict):
-        config["activation"] = activations.get(config["activation"]["class_name"], **config["activation"]["config"])
-    if "layers" in config:
-        config["layers"] = [_deserialize_layer(layer, classes) for layer in config["layers"]]
-    return _lookup(classes["layer"], "layer", spec["class_name"]).from_config(config)
-
-
-def deserialize_layer(spec: dict, custom_objects: dict | None = None) -> Layer:
-    """Rebuild a layer (or a whole model, without weights) from ``serialize_object``'s output."""
-    return _deserialize_layer(spec, _classes(custom_objects))
-
-
+# ------------------------------------------------------------------ compile configuration
 def _serialize_nested(value):
     """A loss or metric, or a list (of lists) of them, one per output of a functional model."""
-    return [_serialize_nested(item) for item in value] if isinstance(value, list) else serialize_object(value)
+    return [_serialize_nested(item) for item in value] if isinstance(value, list) else serialize(value)
+
+
+def _deserialize_nested(spec, kind: str):
+    return [_deserialize_nested(item, kind) for item in spec] if isinstance(spec, list) else deserialize(spec, kind=kind)
 
 
 def _compile_config(model: Model) -> dict | None:
     if model.loss is None:
         return None
-    config = {"optimizer": serialize_object(model.optimizer), "loss": _serialize_nested(model.loss),
+    config = {"optimizer": serialize(model.optimizer), "loss": _serialize_nested(model.loss),
               "metrics": _serialize_nested(model.metrics)}
     if getattr(model, "loss_weights", None) is not None:
         config["loss_weights"] = list(model.loss_weights)
     return config
 
 
-def _compile_from_config(model: Model, config: dict, classes: dict) -> None:
-    def build(kind: str, spec):
-        if isinstance(spec, list):
-            return [build(kind, item) for item in spec]
-        cls = _lookup(classes[kind], kind, spec["class_name"])
-        return cls.from_config(spec["config"]) if hasattr(cls, "from_config") else cls(**spec["config"])
-
+def _compile_from_config(model: Model, config: dict) -> None:
     extra = {"loss_weights": config["loss_weights"]} if "loss_weights" in config else {}
-    model.compile(optimizer=build("optimizer", config["optimizer"]), loss=build("loss", config["loss"]),
-                  metrics=build("metric", config["metrics"]), **extra)
+    model.compile(optimizer=deserialize(config["optimizer"], kind="optimizer"),
+                  loss=_deserialize_nested(config["loss"], "loss"),
+                  metrics=_deserialize_nested(config["metrics"], "metric"), **extra)
 
 
 # --------------------------------------------------------------------- random state
@@ -192,11 +135,11 @@ def atomic_write(path, write) -> None:
 
 def _save(model: Model, path, include_optimizer: bool) -> None:
     weights = model.weights
-    names = [f"{layer.name}/{name}" for layer in _leaf_layers(model) for name in layer._weights]
+    names = [f"{layer.name}/{name}" for layer in _leaf_layers(model) for name in layer.weight_names]
     description = {
         "format_version": FORMAT_VERSION,
         "kind": "model" if include_optimizer else "weights",
-        "model": serialize_object(model),
+        "model": serialize(model),
         "input_shape": model.input_shape,
         "weights": [{"name": name, "file": f"weights/{i}.npy", "shape": list(w.shape), "dtype": w.dtype.name}
                     for i, (name, w) in enumerate(zip(names, weights))],
@@ -313,7 +256,7 @@ def _load_weights_into(model: Model, reader: _Reader) -> None:
     entries = reader.field("weights")
     if not model.built and reader.description.get("input_shape") is not None:
         model.build_for(tuple(reader.description["input_shape"]))
-    names = [f"{layer.name}/{name}" for layer in _leaf_layers(model) for name in layer._weights]
+    names = [f"{layer.name}/{name}" for layer in _leaf_layers(model) for name in layer.weight_names]
     weights = model.weights
     if len(entries) != len(weights):
         raise ValueError(f"'{reader.path}' holds {len(entries)} weight arrays; model '{model.name}' has "
@@ -365,13 +308,13 @@ def load_model(path, custom_objects: dict | None = None, compile: bool = True) -
     try:
         if reader.description.get("kind") != "model":
             raise ValueError(f"'{reader.path}' is a weights file; use model.load_weights() with it.")
-        classes = _classes(custom_objects)
-        model = _deserialize_layer(reader.field("model"), classes)
-        _load_weights_into(model, reader)
-        compile_config = reader.description.get("compile")
-        if compile and compile_config is not None:
-            _compile_from_config(model, compile_config, classes)
-            _load_optimizer(model, reader)
+        with custom_object_scope(custom_objects):
+            model = deserialize(reader.field("model"), kind="layer")
+            _load_weights_into(model, reader)
+            compile_config = reader.description.get("compile")
+            if compile and compile_config is not None:
+                _compile_from_config(model, compile_config)
+                _load_optimizer(model, reader)
         if compile:
             _restore_training_state(model, reader.field("training"))
         return model

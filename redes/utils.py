@@ -1,10 +1,10 @@
-"""Utilities: seeding for repeatable runs, the plain-JSON form of configurable objects, Ctrl-C deferral.
+"""Utilities: seeding for repeatable runs, the plain-JSON form of configurable objects (``redes.serialization``), Ctrl-C deferral.
 
 Example:
     >>> from redes import regularizers, utils
     >>> utils.set_random_seed(42)  # initializers, fit's shuffling and Dropout masks repeat
-    >>> utils.serialize(regularizers.L2(0.01))
-    {'class_name': 'L2', 'config': {'l2': 0.01}}
+    >>> utils.serialize(regularizers.L2(0.01))  # redes.serialization.serialize
+    {'module': 'redes.regularizers', 'class_name': 'L2', 'config': {'l2': 0.01}}
 """
 
 from __future__ import annotations
@@ -15,23 +15,9 @@ import sys
 import threading
 
 from .backend import set_random_seed
+from .serialization import serialize
 
 __all__ = ["InterruptRequest", "deferred_interrupt", "serialize", "set_random_seed"]
-
-
-def serialize(obj) -> dict | None:
-    """``{"class_name": ..., "config": obj.get_config()}`` (None stays None): how configs nest objects.
-
-    Example:
-        >>> from redes import regularizers
-        >>> serialize(regularizers.L2(0.01))
-        {'class_name': 'L2', 'config': {'l2': 0.01}}
-        >>> serialize(None) is None
-        True
-    """
-    if obj is None:
-        return None
-    return {"class_name": type(obj).__name__, "config": obj.get_config()}
 
 
 class InterruptRequest:

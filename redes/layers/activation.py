@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import activations
+from ..serialization import serialize
 from ..tensor import Tensor4D
 from .base import Layer
 
@@ -36,7 +37,7 @@ class Activation(Layer):
         return Tensor4D(self.activation_backward(grad))
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+        return {**super().get_config(), "activation": serialize(self.activation)}
 
 
 class ReLU(Activation):

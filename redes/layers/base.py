@@ -229,6 +229,11 @@ class Layer:
         return [name for name, flag in self._weight_trainable.items() if flag]
 
     @property
+    def weight_names(self) -> list[str]:
+        """The names given to ``add_weight``, in ``weights`` order (e.g. ['kernel', 'bias'])."""
+        return list(self._weights)
+
+    @property
     def weights(self) -> list:
         """All weight arrays, in Keras' ``get_weights`` order."""
         return list(self._weights.values())
@@ -427,6 +432,7 @@ class Layer:
 
     @classmethod
     def from_config(cls, config: dict) -> "Layer":
+        """The layer ``get_config`` describes (its constructor rebuilds nested activations, initializers, ...)."""
         return cls(**config)
 
     def __repr__(self) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .. import activations, initializers, regularizers
+from ..serialization import serialize
 from ..tensor import Tensor4D
-from ..utils import serialize
 from .base import Layer, validate_positive_int
 
 
@@ -70,8 +70,10 @@ class Dense(Layer):
         return {
             **super().get_config(),
             "units": self.units,
-            "activation": activations.serialize(self.activation),
+            "activation": serialize(self.activation),
             "use_bias": self.use_bias,
+            "kernel_initializer": serialize(self.kernel_initializer),
+            "bias_initializer": serialize(self.bias_initializer),
             "kernel_regularizer": serialize(self.kernel_regularizer),
             "bias_regularizer": serialize(self.bias_regularizer),
         }

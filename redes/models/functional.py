@@ -12,6 +12,7 @@ from __future__ import annotations
 from tqdm.auto import tqdm
 
 from .. import losses as losses_module
+from .. import serialization
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..backend import xp
@@ -387,7 +388,7 @@ class Functional(Model):
 
         return {
             **super().get_config(),
-            "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers],
+            "layers": [serialization.serialize(layer) for layer in self._layers],
             "inbound_nodes": [[[ref(t) for t in node.inputs] for node in calls.get(layer, [])]
                               for layer in self._layers],
             "input_layers": [ref(t) for t in self._inputs],

@@ -7,7 +7,7 @@ import copy
 from .. import activations, initializers, regularizers
 from ..layers.core import Input
 from ..layers.dense import Dense
-from ..utils import serialize
+from ..serialization import serialize
 from .sequential import Sequential, _layers_from_config
 
 
@@ -55,6 +55,7 @@ class RedeNeural(Sequential):
         self.loss_history: list[float] = []
         self._arguments = {"activation": activations.get(activation),
                            "output_activation": activations.get(output_activation),
+                           "kernel_initializer": initializers.get(kernel_initializer),
                            "kernel_regularizer": regularizers.get(kernel_regularizer)}
         layers = [Input((sizes[0],))]
         for index, units in enumerate(sizes[1:], start=1):
@@ -102,24 +103,19 @@ class RedeNeural(Sequential):
         return {
             **super().get_config(),
             "layer_sizes": list(self.layer_sizes),
-            "activation": _serialize_activation(self._arguments["activation"]),
-            "output_activation": _serialize_activation(self._arguments["output_activation"]),
+            "activation": serialize(self._arguments["activation"]),
+            "output_activation": serialize(self._arguments["output_activation"]),
+            "kernel_initializer": serialize(self._arguments["kernel_initializer"]),
             "kernel_regularizer": serialize(self._arguments["kernel_regularizer"]),
             "seed": self.seed,
         }
 
     @classmethod
     def from_config(cls, config: dict) -> "RedeNeural":
-        from ..saving import deserialize_regularizer  # saving imports the models: import it on use
         config = dict(config)
         config.pop("input_shape", None)
         trainable = config.pop("trainable", True)
         stack = _layers_from_config(config.pop("layers", []))
-        for key in ("activation", "output_activation"):
-            if isinstance(config.get(key), dict):
-                config[key] = activations.get(config[key]["class_name"], **config[key]["config"])
-        if isinstance(config.get("kernel_regularizer"), dict):
-            config["kernel_regularizer"] = deserialize_regularizer(config["kernel_regularizer"])
         model = cls(**config)
         model.trainable = trainable
         for built, saved in zip(model.layers, stack):
@@ -127,12 +123,6 @@ class RedeNeural(Sequential):
         for extra in stack[len(model.layers):]:
             model.add(extra)
         return model
-
-
-def _serialize_activation(activation) -> str | dict:
-    if activation.config:
-        return {"class_name": activation.name, "config": dict(activation.config)}
-    return activation.name
 
 
 def _seeded(kernel_initializer, seed, offset: int):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import serialization
 from ..layers.base import Layer
 from ..layers.core import Input
 from ..tensor import Tensor4D
@@ -84,12 +85,12 @@ class Sequential(Model):
         return {
             **super().get_config(),
             "input_shape": self.input_shape,
-            "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers],
+            "layers": [serialization.serialize(layer) for layer in self._layers],
         }
 
     @classmethod
     def from_config(cls, config: dict) -> "Sequential":
-        """Rebuild from ``get_config``; ``layers`` may hold Layer objects or their ``{"class_name", "config"}``."""
+        """Rebuild from ``get_config``; ``layers`` may hold Layer objects or their serialized form."""
         config = dict(config)
         input_shape = config.pop("input_shape", None)
         stack = [Input(tuple(input_shape))] if input_shape is not None else []
@@ -100,5 +101,4 @@ class Sequential(Model):
 
 
 def _layers_from_config(specs) -> list[Layer]:
-    from ..saving import deserialize_layer  # saving imports the models: import it on use
-    return [spec if isinstance(spec, Layer) else deserialize_layer(spec) for spec in specs]
+    return [spec if isinstance(spec, Layer) else serialization.deserialize(spec, kind="layer") for spec in specs]

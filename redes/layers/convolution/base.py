@@ -16,7 +16,7 @@ import math
 from ... import activations, initializers, regularizers
 from ...backend import xp
 from ...tensor import Tensor4D
-from ...utils import serialize
+from ...serialization import serialize
 from .. import _windows
 from ..base import Layer, normalize_tuple, validate_positive_int
 
@@ -185,8 +185,10 @@ class _Conv(Layer):
             "kernel_size": self.kernel_size,
             "strides": self.strides,
             "padding": self.padding,
-            "activation": activations.serialize(self.activation),
+            "activation": serialize(self.activation),
             "use_bias": self.use_bias,
+            "kernel_initializer": serialize(self.kernel_initializer),
+            "bias_initializer": serialize(self.bias_initializer),
             "kernel_regularizer": serialize(self.kernel_regularizer),
             "bias_regularizer": serialize(self.bias_regularizer),
         }
