@@ -29,16 +29,19 @@ import json
 import os
 import tempfile
 import zipfile
+from typing import TYPE_CHECKING
 
 import numpy
 
 from . import backend
 from ._files import fsync_directory
-from .models import Model
 from .serialization import custom_object_scope, deserialize, register_serializable, serialize
 
 __all__ = ["atomic_write", "custom_object_scope", "deserialize", "load_model", "load_weights", "register_serializable",
            "save_model", "save_weights", "serialize"]
+
+if TYPE_CHECKING:  # models call saving; saving needs no model class at run time
+    from .models import Model
 
 FORMAT_VERSION = 1
 _CONFIG = "config.json"
@@ -76,7 +79,7 @@ def _seeded_layers(model: Model) -> list:
     """Leaf layers that own a random generator (Dropout with a seed), in model order."""
     found = []
     for layer in model.layers:
-        if isinstance(layer, Model):
+        if _is_model(layer):
             found += _seeded_layers(layer)
         elif getattr(layer, "_generator", None) is not None:
             found.append(layer)
@@ -172,7 +175,12 @@ def _save(model: Model, path, include_optimizer: bool) -> None:
 
 def _leaf_layers(model: Model) -> list:
     return [leaf for layer in model.layers
-            for leaf in (_leaf_layers(layer) if isinstance(layer, Model) else [layer])]
+            for leaf in (_leaf_layers(layer) if _is_model(layer) else [layer])]
+
+
+def _is_model(layer) -> bool:
+    """Whether ``layer`` is a model: it has layers of its own."""
+    return hasattr(layer, "layers")
 
 
 def save_model(model: Model, path) -> None:

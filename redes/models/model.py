@@ -11,6 +11,7 @@ from tqdm.auto import tqdm
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
+from .. import saving
 from ..backend import rng, xp
 from ..callbacks import CallbackList, History
 from ..layers.base import Layer
@@ -398,18 +399,15 @@ class Model(Layer):
 
         The write is atomic; ``redes.load_model(path)`` rebuilds the model (see ``redes.saving``).
         """
-        from ..saving import save_model  # saving imports the models: import it on use
-        save_model(self, path)
+        saving.save_model(self, path)
 
     def save_weights(self, path) -> None:
         """Save only the weights (atomically); ``load_weights`` reads them back into the same architecture."""
-        from ..saving import save_weights
-        save_weights(self, path)
+        saving.save_weights(self, path)
 
     def load_weights(self, path) -> None:
         """Load weights written by ``save_weights`` or ``save``; every array's shape is checked first."""
-        from ..saving import load_weights
-        load_weights(self, path)
+        saving.load_weights(self, path)
 
 
 def takes_logits(loss, output: Tensor4D) -> bool:
