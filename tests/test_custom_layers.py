@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from redes import Sequential, Tensor4D, activations, layers, losses, optimizers
+import redes
+from redes import Model, Sequential, Tensor4D, activations, layers, losses, optimizers
 from redes.layers import Layer
 from redes.models.model import takes_logits
 
@@ -184,3 +185,30 @@ def test_fused_and_unfused_gradients_agree_for_a_custom_output_layer():
     model.backward(loss.gradient(y, model(x.astype("float64"), training=True)))
     for a, b in zip(fused, model.gradients):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@redes.serialization.register_serializable(package="tests")
+class RegisteredDense(KerasDense):
+    """KerasDense with a config: registered, so that load_model finds it without custom_objects."""
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": redes.serialization.serialize(self.activation)}
+
+
+def test_the_issue_done_when_a_keras_style_layer_trains_fused_is_shared_and_saves(tmp_path):
+    x, y = _data(n=96)
+    shared = RegisteredDense(6, activation="tanh", name="shared")
+    left, right = layers.Input((5,), name="left"), layers.Input((5,), name="right")
+    merged = layers.Concatenate()([shared(left), shared(right)])
+    model = Model([left, right], RegisteredDense(3, activation="softmax", name="head")(merged))
+    model.compile(optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    output = model.forward([Tensor4D.from_natural(x), Tensor4D.from_natural(x[::-1].copy())])
+    assert takes_logits(model.loss, output)
+    before = model.evaluate([x, x[::-1]], y, verbose=0)[0]
+    model.fit([x, x[::-1]], y, batch_size=16, epochs=15, verbose=0)
+    assert model.evaluate([x, x[::-1]], y, verbose=0)[0] < 0.7 * before
+    assert len(shared.trainable_weights) == 2 and model.count_params() == 2 * 0 + (5 * 6 + 6) + (12 * 3 + 3)
+    model.save(tmp_path / "custom.redes")
+    loaded = redes.load_model(tmp_path / "custom.redes")
+    assert type(loaded.get_layer("shared")) is RegisteredDense
+    np.testing.assert_array_equal(loaded.predict([x, x[::-1]]), model.predict([x, x[::-1]]))

@@ -140,7 +140,23 @@ class Layer:
     ``backward`` returns a list of gradients, one per input.
 
     Input shape / Output shape: ``forward`` and ``backward`` take and return Tensor4D (batch, h, w, c);
-    flat data is (batch, 1, 1, features). ``build`` and ``compute_output_shape`` use feature shapes.
+    flat data is (batch, 1, 1, features), a sequence (batch, 1, steps, features). ``build``,
+    ``compute_output_shape``, ``input_shape`` and ``output_shape`` use natural feature shapes without the
+    batch axis, (784,) or (28, 28, 1), whatever the call path.
+
+    The contract (CONTRIBUTING.md, "Adding a layer"; ``tests/test_layer_contract.py`` checks it):
+        ``__init__``              validates and stores the arguments (Keras 3's names and defaults);
+        ``build(input_shape)``    creates the weights with ``add_weight`` (Keras' order and shapes);
+        ``compute_output_shape``  optional: without it the shape is traced by a one-sample forward;
+        ``forward(x, training)``  computes y, caching what backward needs; a layer with an activation
+                                  returns ``self.activate(z)``, so the output carries its logits;
+        ``backward(grad)``        returns dL/dx and calls ``set_gradient`` per trainable weight; a layer
+                                  that used ``activate`` starts with ``self.activation_backward(grad)``,
+                                  which turns a LogitsGradient (the fused softmax/sigmoid + cross-entropy
+                                  gradient, dL/dz) or dL/dy into dL/dz;
+        ``get_config``            every constructor argument, nested objects serialized
+                                  (``redes.serialization.serialize``); ``from_config`` rebuilds.
+    A layer whose output carries no logits simply takes the unfused path of the loss.
 
     Equations (the contract every layer fills in), with g = dL/dy:
         forward   y = f(x; W)            (caches what backward needs)
