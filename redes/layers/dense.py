@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from .. import activations, initializers, regularizers
-from ..serialization import serialize
 from ..tensor import Tensor4D
-from .base import Layer, validate_positive_int
+from ._kernel import KernelLayer
+from .base import validate_positive_int
 
 
-class Dense(Layer):
+class Dense(KernelLayer):
     """Fully connected layer on the last axis, ``y = act(x W + b)``.
 
     Args:
@@ -34,19 +33,13 @@ class Dense(Layer):
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer, **kwargs)
         self.units = validate_positive_int("units", units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def build(self, input_shape: tuple) -> None:
-        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer, self.kernel_regularizer)
-        if self.use_bias:
-            self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer)
+        self.build_kernel((input_shape[-1], self.units), self.units)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape[:-1]) + (self.units,)
@@ -67,13 +60,4 @@ class Dense(Layer):
         return Tensor4D((g @ self.kernel.T).reshape(self._x.shape))
 
     def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "activation": serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize(self.kernel_initializer),
-            "bias_initializer": serialize(self.bias_initializer),
-            "kernel_regularizer": serialize(self.kernel_regularizer),
-            "bias_regularizer": serialize(self.bias_regularizer),
-        }
+        return {**super().get_config(), "units": self.units}

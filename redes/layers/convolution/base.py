@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import math
 
-from ... import activations, initializers, regularizers
 from ...backend import xp
 from ...tensor import Tensor4D
-from ...serialization import serialize
 from .. import _windows
-from ..base import Layer, normalize_tuple, validate_positive_int
+from .._kernel import KernelLayer
+from ..base import normalize_tuple, validate_positive_int
 
 _CHUNK_BYTES = 4 * 2**20  # im2col block size: a few images, small enough to stay in cache
 
 
-class _Conv(Layer):
+class _Conv(KernelLayer):
     """Convolution (cross-correlation) of rank 1, 2 or 3, ``y = act(x ⋆ W + b)``, as Keras' BaseConv.
 
     Args:
@@ -50,7 +49,9 @@ class _Conv(Layer):
     def __init__(self, rank: int, filters: int, kernel_size, strides=1, padding: str = "valid", activation=None,
                  use_bias: bool = True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, dilation_rate=1, **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer, **kwargs)
         self.rank = rank
         self.filters = validate_positive_int("filters", filters)
         self.kernel_size = normalize_tuple("kernel_size", kernel_size, rank)
@@ -61,12 +62,6 @@ class _Conv(Layer):
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"`strides` above 1 and `dilation_rate` above 1 cannot be combined. "
                              f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}")
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
         self._plane = None  # (H, W) of a volume, from the shape built for (rank 3, see _windows)
 
     # ------------------------------------------------------------------ shapes
@@ -81,10 +76,7 @@ class _Conv(Layer):
         *spatial, channels = self._check_input(input_shape)
         if self.rank == 3:
             self._plane = tuple(spatial[1:])
-        self.add_weight("kernel", self.kernel_size + (channels, self.filters), self.kernel_initializer,
-                        self.kernel_regularizer)
-        if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
+        self.build_kernel(self.kernel_size + (channels, self.filters), self.filters)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         *spatial, _ = self._check_input(input_shape)
@@ -185,10 +177,4 @@ class _Conv(Layer):
             "kernel_size": self.kernel_size,
             "strides": self.strides,
             "padding": self.padding,
-            "activation": serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize(self.kernel_initializer),
-            "bias_initializer": serialize(self.bias_initializer),
-            "kernel_regularizer": serialize(self.kernel_regularizer),
-            "bias_regularizer": serialize(self.bias_regularizer),
         }
