@@ -7,7 +7,7 @@ Example:
 """
 
 from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, optimizers, plotting,
-               regularizers, serialization, utils)
+               regularizers, serialization, utils, validation)
 from .backend import floatx, set_floatx, set_random_seed
 from .models import Functional, Model, RedeNeural, Sequential
 from .saving import load_model
@@ -18,5 +18,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Functional", "Model", "RedeNeural", "Sequential", "Tensor4D",
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "optimizers",
-    "plotting", "regularizers", "serialization", "utils", "floatx", "load_model", "set_floatx", "set_random_seed",
+    "plotting", "regularizers", "serialization", "utils", "validation", "floatx", "load_model", "set_floatx", "set_random_seed",
 ]

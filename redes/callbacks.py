@@ -13,10 +13,10 @@ import math
 import os
 import warnings
 from collections.abc import Iterable
-from numbers import Integral
 
 from .backend import xp
-from .optimizers.base import check_bool, check_number
+from .validation import (check_bool, check_float, check_non_negative_int, check_one_of, check_path, check_positive_int,
+                         check_str, check_type)
 
 __all__ = [
     "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
@@ -130,25 +130,6 @@ class CallbackList:
             getattr(callback, hook)(*args)
 
 
-# ----------------------------------------------------------------- validation
-def _check_int(name: str, value, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"`{name}` must be an integer. Received: {name}={value!r}")
-    if value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
-    return int(value)
-
-
-def _check_str(name: str, value) -> str:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"`{name}` must be a non-empty string. Received: {name}={value!r}")
-    return value
-
-
-def _check_optional_number(name: str, value) -> float | None:
-    return None if value is None else check_number(name, value)
-
-
 def _optimizer(model, callback: str):
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not hasattr(optimizer, "learning_rate"):
@@ -186,12 +167,10 @@ class MonitorCallback(Callback):
     def __init__(self, monitor: str = "val_loss", mode: str = "auto", baseline: float | None = None,
                  min_delta: float = 0.0) -> None:
         super().__init__()
-        self.monitor = _check_str("monitor", monitor)
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"`mode` must be one of 'auto', 'min', 'max'. Received: mode={mode!r}")
-        self.mode = mode
-        self.best = _check_optional_number("baseline", baseline)
-        self.min_delta = abs(check_number("min_delta", min_delta))
+        self.monitor = check_str("monitor", monitor)
+        self.mode = check_one_of("mode", mode, ("auto", "min", "max"))
+        self.best = check_float("baseline", baseline, allow_none=True)
+        self.min_delta = abs(check_float("min_delta", min_delta))
         self._maximize: bool | None = None
 
     def _direction(self) -> bool:
@@ -259,11 +238,11 @@ class EarlyStopping(MonitorCallback):
                  mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
                  start_from_epoch: int = 0) -> None:
         super().__init__(monitor, mode, min_delta=min_delta)
-        self.patience = _check_int("patience", patience)
-        self.verbose = _check_int("verbose", verbose)
-        self.baseline = _check_optional_number("baseline", baseline)
+        self.patience = check_non_negative_int("patience", patience)
+        self.verbose = check_non_negative_int("verbose", verbose)
+        self.baseline = check_float("baseline", baseline, allow_none=True)
         self.restore_best_weights = check_bool("restore_best_weights", restore_best_weights)
-        self.start_from_epoch = _check_int("start_from_epoch", start_from_epoch)
+        self.start_from_epoch = check_non_negative_int("start_from_epoch", start_from_epoch)
         self.wait = 0
         self.stopped_epoch = 0
         self.best_epoch = 0
@@ -328,15 +307,14 @@ class ModelCheckpoint(MonitorCallback):
                  save_weights_only: bool = False, mode: str = "auto", save_freq="epoch",
                  initial_value_threshold: float | None = None) -> None:
         super().__init__(monitor, mode, initial_value_threshold)
-        if not isinstance(filepath, (str, os.PathLike)) or not os.fspath(filepath):
-            raise TypeError(f"`filepath` must be a non-empty path. Received: filepath={filepath!r}")
-        self.filepath = os.fspath(filepath)
-        self.verbose = _check_int("verbose", verbose)
+        self.filepath = check_path("filepath", filepath)
+        self.verbose = check_non_negative_int("verbose", verbose)
         self.save_best_only = check_bool("save_best_only", save_best_only)
         self.save_weights_only = check_bool("save_weights_only", save_weights_only)
-        if save_freq != "epoch":
-            save_freq = _check_int("save_freq", save_freq, minimum=1)
-        self.save_freq = save_freq
+        if isinstance(save_freq, str):
+            self.save_freq = check_one_of("save_freq", save_freq, ("epoch",))
+        else:
+            self.save_freq = check_positive_int("save_freq", save_freq)
         self._current_epoch = 0
         self._batches_since_save = 0
 
@@ -427,7 +405,7 @@ class LearningRateScheduler(Callback):
         if not callable(schedule):
             raise TypeError(f"`schedule` must be a callable schedule(epoch, lr). Received: schedule={schedule!r}")
         self.schedule = schedule
-        self.verbose = _check_int("verbose", verbose)
+        self.verbose = check_non_negative_int("verbose", verbose)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         optimizer = _optimizer(self.model, "LearningRateScheduler")
@@ -471,11 +449,11 @@ class ReduceLROnPlateau(MonitorCallback):
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
                  mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0) -> None:
         super().__init__(monitor, mode, min_delta=min_delta)
-        self.factor = check_number("factor", factor, 0.0, 1.0, include_maximum=False)
-        self.patience = _check_int("patience", patience)
-        self.verbose = _check_int("verbose", verbose)
-        self.cooldown = _check_int("cooldown", cooldown)
-        self.min_lr = check_number("min_lr", min_lr, 0.0)
+        self.factor = check_float("factor", factor, 0.0, 1.0, include_maximum=False)
+        self.patience = check_non_negative_int("patience", patience)
+        self.verbose = check_non_negative_int("verbose", verbose)
+        self.cooldown = check_non_negative_int("cooldown", cooldown)
+        self.min_lr = check_float("min_lr", min_lr, 0.0)
         self.cooldown_counter = 0
         self.wait = 0
 
@@ -535,11 +513,9 @@ class CSVLogger(Callback):
 
     def __init__(self, filename, separator: str = ",", append: bool = False) -> None:
         super().__init__()
-        if not isinstance(filename, (str, os.PathLike)) or not os.fspath(filename):
-            raise TypeError(f"`filename` must be a non-empty path. Received: filename={filename!r}")
-        if not isinstance(separator, str) or len(separator) != 1:
+        self.filename = check_path("filename", filename)
+        if len(check_type("separator", separator, str, "a one-character string")) != 1:
             raise ValueError(f"`separator` must be a one-character string. Received: separator={separator!r}")
-        self.filename = os.fspath(filename)
         self.sep = separator
         self.append = check_bool("append", append)
         self.keys: list[str] | None = None

@@ -13,7 +13,7 @@ import redes
 from redes.layers import Layer, SymbolicTensor
 
 PUBLIC_MODULES = ["layers", "losses", "metrics", "optimizers", "optimizers.schedules", "activations",
-                  "initializers", "regularizers", "callbacks", "datasets", "plotting", "utils"]
+                  "initializers", "regularizers", "callbacks", "datasets", "plotting", "utils", "validation"]
 
 
 def _modules():

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from ..backend import xp
 from ..layers.base import padded_shape
+from ..validation import (check_bool, check_float, check_non_negative_int, check_positive_int,  # noqa: F401
+                          check_type)
+
+# check_bool, check_non_negative_int and check_positive_int are imported from here by model.py.
 
 
 def as_array(value, name: str, dtype: str | None = None):
@@ -61,35 +65,14 @@ def check_same_length(x, y, x_name: str = "x", y_name: str = "y") -> None:
         )
 
 
-def check_positive_int(name: str, value, allow_none: bool = False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-    return value
-
-
-def check_bool(name: str, value) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r}")
-    return value
-
-
-def check_non_negative_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"`{name}` must be a non-negative integer. Received: {name}={value!r}")
-    return value
-
-
 def split_validation(x, y, validation_split: float, validation_data, check_data):
     """(x_train, y_train, (x_val, y_val) or None): the *last* samples held out, as views, or checked data."""
     if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError("`validation_data` must be a tuple (x_val, y_val).")
+        check_type("validation_data", validation_data, (tuple, list), "a tuple (x_val, y_val)")
+        if len(validation_data) != 2:
+            raise ValueError(f"`validation_data` must be a tuple (x_val, y_val). Received {len(validation_data)} items.")
         return x, y, check_data(*validation_data, x_name="x_val", y_name="y_val")
-    if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float)) \
-            or not 0 <= validation_split < 1:
-        raise ValueError(f"`validation_split` must be in [0, 1). Received: validation_split={validation_split!r}")
+    validation_split = check_float("validation_split", validation_split, 0.0, 1.0, include_maximum=False)
     if validation_split == 0:
         return x, y, None
     split = int(len(x) * (1 - validation_split))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .base import Optimizer, check_number
+from ..validation import check_float
+from .base import Optimizer
 
 
 class Adadelta(Optimizer):
@@ -36,8 +37,8 @@ class Adadelta(Optimizer):
                  global_clipnorm: float | None = None, name: str | None = None) -> None:
         super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm)
-        self.rho = check_number("rho", rho, 0.0, 1.0, include_maximum=False)
-        self.epsilon = check_number("epsilon", epsilon, 0.0)
+        self.rho = check_float("rho", rho, 0.0, 1.0, include_maximum=False)
+        self.epsilon = check_float("epsilon", epsilon, 0.0)
 
     def _update(self, variable, gradient, slots, lr, step):
         accumulated_grad, accumulated_delta = slots

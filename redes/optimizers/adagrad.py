@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .base import Optimizer, check_number
+from ..validation import check_float
+from .base import Optimizer
 
 
 class Adagrad(Optimizer):
@@ -33,8 +34,8 @@ class Adagrad(Optimizer):
                  global_clipnorm: float | None = None, name: str | None = None) -> None:
         super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm)
-        self.initial_accumulator_value = check_number("initial_accumulator_value", initial_accumulator_value, 0.0)
-        self.epsilon = check_number("epsilon", epsilon, 0.0)
+        self.initial_accumulator_value = check_float("initial_accumulator_value", initial_accumulator_value, 0.0)
+        self.epsilon = check_float("epsilon", epsilon, 0.0)
         self.slot_initial_value = self.initial_accumulator_value
 
     def _update(self, variable, gradient, slots, lr, step):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from ..backend import xp
-from .base import MomentOptimizer, check_bool
+from ..validation import check_bool
+from .base import MomentOptimizer
 
 
 class Adam(MomentOptimizer):

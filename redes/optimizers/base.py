@@ -24,31 +24,9 @@ import warnings
 from numbers import Real
 
 from ..backend import xp
+from ..validation import check_float, check_str
 from . import schedules
 from .schedules import LearningRateSchedule
-
-
-def check_number(name: str, value, minimum: float | None = None, maximum: float | None = None,
-                 include_maximum: bool = True) -> float:
-    """``value`` as a float in [minimum, maximum] (or [minimum, maximum) if not ``include_maximum``)."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"`{name}` must be a number. Received: {name}={value!r}")
-    value = float(value)
-    below = minimum is not None and value < minimum
-    above = maximum is not None and (value > maximum if include_maximum else value >= maximum)
-    if not math.isfinite(value) or below or above:
-        if maximum is None:
-            expected = "a finite number" if minimum is None else f"a finite number >= {minimum:g}"
-        else:
-            expected = f"a number in [{minimum:g}, {maximum:g}{']' if include_maximum else ')'}"
-        raise ValueError(f"`{name}` must be {expected}. Received: {name}={value!r}")
-    return value
-
-
-def check_bool(name: str, value) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r}")
-    return value
 
 
 def _check_learning_rate(learning_rate):
@@ -59,16 +37,7 @@ def _check_learning_rate(learning_rate):
             "`learning_rate` must be a non-negative float or a LearningRateSchedule. "
             f"Received: learning_rate={learning_rate!r}"
         )
-    return check_number("learning_rate", learning_rate, 0.0)
-
-
-def _check_clip(name: str, value) -> float | None:
-    if value is None:
-        return None
-    value = check_number(name, value, 0.0)
-    if value == 0:
-        raise ValueError(f"`{name}` must be a positive number or None. Received: {name}={value!r}")
-    return value
+    return check_float("learning_rate", learning_rate, 0.0)
 
 
 def _clip_by_norm(grad, clipnorm: float):
@@ -116,13 +85,12 @@ class Optimizer:
 
     def __init__(self, learning_rate, name: str | None = None, clipnorm: float | None = None,
                  clipvalue: float | None = None, global_clipnorm: float | None = None) -> None:
-        if name is not None and (not isinstance(name, str) or not name):
-            raise ValueError(f"`name` must be a non-empty string. Received: name={name!r}")
-        self.name = name or type(self).__name__.lower()
+        self.name = check_str("name", name, allow_none=True) or type(self).__name__.lower()
         self._learning_rate = _check_learning_rate(learning_rate)
-        self.clipnorm = _check_clip("clipnorm", clipnorm)
-        self.clipvalue = _check_clip("clipvalue", clipvalue)
-        self.global_clipnorm = _check_clip("global_clipnorm", global_clipnorm)
+        self.clipnorm = check_float("clipnorm", clipnorm, 0.0, include_minimum=False, allow_none=True)
+        self.clipvalue = check_float("clipvalue", clipvalue, 0.0, include_minimum=False, allow_none=True)
+        self.global_clipnorm = check_float("global_clipnorm", global_clipnorm, 0.0, include_minimum=False,
+                                           allow_none=True)
         if sum(value is not None for value in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
@@ -300,9 +268,9 @@ class MomentOptimizer(Optimizer):
 
     def __init__(self, learning_rate, beta_1: float, beta_2: float, epsilon: float, **kwargs) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.beta_1 = check_number("beta_1", beta_1, 0.0, 1.0, include_maximum=False)
-        self.beta_2 = check_number("beta_2", beta_2, 0.0, 1.0, include_maximum=False)
-        self.epsilon = check_number("epsilon", epsilon, 0.0)
+        self.beta_1 = check_float("beta_1", beta_1, 0.0, 1.0, include_maximum=False)
+        self.beta_2 = check_float("beta_2", beta_2, 0.0, 1.0, include_maximum=False)
+        self.epsilon = check_float("epsilon", epsilon, 0.0)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .base import Optimizer, check_number
+from ..validation import check_float
+from .base import Optimizer
 
 
 class Lion(Optimizer):
@@ -36,10 +37,8 @@ class Lion(Optimizer):
                  global_clipnorm: float | None = None, name: str | None = None) -> None:
         super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm)
-        self.beta_1 = check_number("beta_1", beta_1, 0.0, 1.0)
-        if self.beta_1 == 0:
-            raise ValueError(f"`beta_1` must be a number in (0, 1]. Received: beta_1={beta_1!r}")
-        self.beta_2 = check_number("beta_2", beta_2, 0.0, 1.0, include_maximum=False)
+        self.beta_1 = check_float("beta_1", beta_1, 0.0, 1.0, include_minimum=False)
+        self.beta_2 = check_float("beta_2", beta_2, 0.0, 1.0, include_maximum=False)
 
     def _update(self, variable, gradient, slots, lr, step):
         (m,) = slots

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .base import Optimizer, check_bool, check_number
+from ..validation import check_bool, check_float
+from .base import Optimizer
 
 
 class RMSprop(Optimizer):
@@ -37,9 +38,9 @@ class RMSprop(Optimizer):
                  global_clipnorm: float | None = None, name: str | None = None) -> None:
         super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm)
-        self.rho = check_number("rho", rho, 0.0, 1.0, include_maximum=False)
-        self.momentum = check_number("momentum", momentum, 0.0, 1.0)
-        self.epsilon = check_number("epsilon", epsilon, 0.0)
+        self.rho = check_float("rho", rho, 0.0, 1.0, include_maximum=False)
+        self.momentum = check_float("momentum", momentum, 0.0, 1.0)
+        self.epsilon = check_float("epsilon", epsilon, 0.0)
         self.centered = check_bool("centered", centered)
         self.slot_names = ("velocity",) + (("momentum",) if self.momentum > 0 else ()) \
             + (("average_gradient",) if self.centered else ())

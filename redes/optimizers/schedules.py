@@ -16,33 +16,10 @@ Example:
 from __future__ import annotations
 
 import math
-from numbers import Real
+
+from ..validation import check_bool, check_float, check_type
 
 __all__ = ["ExponentialDecay", "LearningRateSchedule", "PolynomialDecay", "deserialize", "serialize"]
-
-
-def _check_number(name: str, value, minimum: float | None = None, strict: bool = False) -> float:
-    """``value`` as a float; a TypeError for non-numbers, a ValueError below ``minimum`` or not finite."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"`{name}` must be a number. Received: {name}={value!r}")
-    value = float(value)
-    too_small = minimum is not None and (value <= minimum if strict else value < minimum)
-    if not math.isfinite(value) or too_small:
-        bound = "" if minimum is None else (f" > {minimum:g}" if strict else f" >= {minimum:g}")
-        raise ValueError(f"`{name}` must be a finite number{bound}. Received: {name}={value!r}")
-    return value
-
-
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r}")
-    return value
-
-
-def _check_step(step) -> float:
-    if isinstance(step, bool) or not isinstance(step, Real) or step < 0:
-        raise ValueError(f"`step` must be a non-negative number. Received: step={step!r}")
-    return float(step)
 
 
 class LearningRateSchedule:
@@ -98,14 +75,14 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float, staircase: bool = False,
                  name: str = "ExponentialDecay") -> None:
-        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, 0.0)
-        self.decay_steps = _check_number("decay_steps", decay_steps, 0.0, strict=True)
-        self.decay_rate = _check_number("decay_rate", decay_rate, 0.0, strict=True)
-        self.staircase = _check_bool("staircase", staircase)
+        self.initial_learning_rate = check_float("initial_learning_rate", initial_learning_rate, 0.0)
+        self.decay_steps = check_float("decay_steps", decay_steps, 0.0, include_minimum=False)
+        self.decay_rate = check_float("decay_rate", decay_rate, 0.0, include_minimum=False)
+        self.staircase = check_bool("staircase", staircase)
         self.name = name
 
     def __call__(self, step) -> float:
-        p = _check_step(step) / self.decay_steps
+        p = check_float("step", step, 0.0) / self.decay_steps
         if self.staircase:
             p = math.floor(p)
         return self.initial_learning_rate * self.decay_rate ** p
@@ -139,15 +116,15 @@ class PolynomialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate: float, decay_steps: float, end_learning_rate: float = 0.0001,
                  power: float = 1.0, cycle: bool = False, name: str = "PolynomialDecay") -> None:
-        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, 0.0)
-        self.decay_steps = _check_number("decay_steps", decay_steps, 0.0, strict=True)
-        self.end_learning_rate = _check_number("end_learning_rate", end_learning_rate, 0.0)
-        self.power = _check_number("power", power, 0.0)
-        self.cycle = _check_bool("cycle", cycle)
+        self.initial_learning_rate = check_float("initial_learning_rate", initial_learning_rate, 0.0)
+        self.decay_steps = check_float("decay_steps", decay_steps, 0.0, include_minimum=False)
+        self.end_learning_rate = check_float("end_learning_rate", end_learning_rate, 0.0)
+        self.power = check_float("power", power, 0.0)
+        self.cycle = check_bool("cycle", cycle)
         self.name = name
 
     def __call__(self, step) -> float:
-        step = _check_step(step)
+        step = check_float("step", step, 0.0)
         decay_steps = self.decay_steps
         if self.cycle:
             decay_steps *= 1.0 if step == 0 else math.ceil(step / self.decay_steps)
@@ -176,8 +153,7 @@ def serialize(schedule: LearningRateSchedule) -> dict:
         >>> serialize(ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5))["class_name"]
         'ExponentialDecay'
     """
-    if not isinstance(schedule, LearningRateSchedule):
-        raise TypeError(f"`schedule` must be a LearningRateSchedule. Received: schedule={schedule!r}")
+    check_type("schedule", schedule, LearningRateSchedule, "a LearningRateSchedule")
     return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
 
 
@@ -189,7 +165,8 @@ def deserialize(config: dict) -> LearningRateSchedule:
         >>> schedule(100)
         0.05
     """
-    if not isinstance(config, dict) or set(config) != {"class_name", "config"}:
+    check_type("config", config, dict, "a dict with keys 'class_name' and 'config'")
+    if set(config) != {"class_name", "config"}:
         raise ValueError(f"`config` must be a dict with keys 'class_name' and 'config'. Received: config={config!r}")
     classes = {cls.__name__: cls for cls in _subclasses(LearningRateSchedule)}
     if config["class_name"] not in classes:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .base import Optimizer, check_bool, check_number
+from ..validation import check_bool, check_float
+from .base import Optimizer
 
 
 class SGD(Optimizer):
@@ -32,7 +33,7 @@ class SGD(Optimizer):
                  global_clipnorm: float | None = None, name: str | None = None) -> None:
         super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm)
-        self.momentum = check_number("momentum", momentum, 0.0, 1.0)
+        self.momentum = check_float("momentum", momentum, 0.0, 1.0)
         self.nesterov = check_bool("nesterov", nesterov)
         self.slot_names = ("momentum",) if self.momentum != 0 else ()
 
