@@ -18,5 +18,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Functional", "Model", "RedeNeural", "Sequential", "Tensor4D",
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "optimizers",
-    "plotting", "regularizers", "serialization", "utils", "validation", "floatx", "load_model", "set_floatx", "set_random_seed",
+    "plotting", "regularizers", "serialization", "utils", "validation", "floatx", "load_model", "set_floatx",
+    "set_random_seed",
 ]

@@ -139,9 +139,10 @@ def test_tensor4d_folds_and_unfolds_without_copies(spatial):
 
 
 def test_normalize_padding_lists_what_the_layer_accepts():
-    assert _windows.normalize_padding("SAME") == "same"
-    assert _windows.normalize_padding("causal", ("valid", "same", "causal")) == "causal"
-    with pytest.raises(ValueError, match=r"`padding` must be 'valid' or 'same'. Received: padding='causal'"):
-        _windows.normalize_padding("causal")
-    with pytest.raises(ValueError, match=r"'valid', 'same' or 'causal'. Received: padding=3"):
-        _windows.normalize_padding(3, ("valid", "same", "causal"))
+    from redes.validation import normalize_padding
+    assert normalize_padding("SAME") == "same"
+    assert normalize_padding("causal", ("valid", "same", "causal")) == "causal"
+    with pytest.raises(ValueError, match=r"`padding` must be one of 'valid', 'same'. Received: padding='causal'"):
+        normalize_padding("causal")
+    with pytest.raises(TypeError, match=r"'valid', 'same', 'causal'. Received: padding=3"):
+        normalize_padding(3, ("valid", "same", "causal"))

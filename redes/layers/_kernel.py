@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .. import activations, initializers, regularizers
 from ..serialization import serialize
+from ..validation import check_bool
 from .base import Layer
 
 
@@ -35,7 +36,7 @@ class KernelLayer(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool("use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)

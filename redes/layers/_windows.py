@@ -113,14 +113,6 @@ def windows(axes: tuple[Axis, ...], window: tuple) -> tuple[tuple[tuple, tuple, 
     )
 
 
-def normalize_padding(padding, allowed: tuple = ("valid", "same")) -> str:
-    """``padding`` in lower case, or a ValueError listing the paddings this layer accepts."""
-    if not isinstance(padding, str) or padding.lower() not in allowed:
-        names = " or ".join(", ".join(repr(p) for p in allowed).rsplit(", ", 1))
-        raise ValueError(f"`padding` must be {names}. Received: padding={padding!r}")
-    return padding.lower()
-
-
 def check_spatial_shape(layer, input_shape: tuple, rank: int, window: tuple, padding: str,
                         window_name: str, dilation: tuple | None = None) -> tuple:
     """Return ``(*spatial, C)`` from a feature shape, or raise a ValueError naming the expected shape.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import activations
 from ..serialization import serialize
+from ..validation import check_float
 from ..tensor import Tensor4D
 from .base import Layer
 
@@ -78,8 +79,7 @@ class LeakyReLU(Activation):
     """
 
     def __init__(self, negative_slope: float = 0.3, **kwargs) -> None:
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)) or negative_slope < 0:
-            raise ValueError(f"`negative_slope` must be a number >= 0. Received: negative_slope={negative_slope!r}")
+        negative_slope = check_float("negative_slope", negative_slope, minimum=0.0)
         super().__init__(activations.get("leaky_relu", negative_slope=float(negative_slope)), **kwargs)
         self.negative_slope = float(negative_slope)
 
@@ -102,8 +102,7 @@ class ELU(Activation):
     """
 
     def __init__(self, alpha: float = 1.0, **kwargs) -> None:
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
-            raise ValueError(f"`alpha` must be a number. Received: alpha={alpha!r}")
+        alpha = check_float("alpha", alpha)
         super().__init__(activations.get("elu", alpha=float(alpha)), **kwargs)
         self.alpha = float(alpha)
 

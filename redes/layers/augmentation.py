@@ -29,17 +29,12 @@ import numbers
 from .. import backend
 from ..backend import xp
 from ..tensor import Tensor4D
+from ..validation import check_non_negative_int
 from .base import Layer
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
-
-
-def _check_seed(seed) -> int | None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-        raise ValueError(f"`seed` must be None or a non-negative integer. Received: seed={seed!r}")
-    return None if seed is None else int(seed)
 
 
 def _factor_range(name: str, factor) -> tuple[float, float]:
@@ -51,6 +46,8 @@ def _factor_range(name: str, factor) -> tuple[float, float]:
         lower, upper = sorted(float(v) for v in factor)
     elif real(factor):
         lower, upper = -abs(float(factor)), abs(float(factor))
+    elif isinstance(factor, (str, bytes)) or not isinstance(factor, (numbers.Real, tuple, list)):
+        raise TypeError(f"`{name}` must be a number or a pair of numbers in [-1, 1]. Received: {name}={factor!r}")
     else:
         lower = upper = math.nan
     if not -1.0 <= lower <= upper <= 1.0:
@@ -63,7 +60,7 @@ class _RandomAugmentation(Layer):
 
     def __init__(self, seed: int | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.seed = _check_seed(seed)
+        self.seed = check_non_negative_int("seed", seed, allow_none=True)
         self._generator = None if self.seed is None else xp.random.default_rng(self.seed)
         self._active = False
 

@@ -107,26 +107,6 @@ def _traced_shape(y: Tensor4D, input_shape: tuple) -> tuple:
     return natural_shape(y.shape[1:])
 
 
-def validate_positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int,)) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-    return int(value)
-
-
-def normalize_tuple(name: str, value, length: int = 2) -> tuple:
-    """Turn 3 into (3, 3) and check (3, 2); every entry a positive integer."""
-    values = (value,) * length if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(values, (tuple, list)) or len(values) != length:
-        raise ValueError(f"`{name}` must be an integer or a tuple of {length} integers. Received: {name}={value!r}")
-    return tuple(validate_positive_int(name, v) for v in values)
-
-
-def normalize_padding(padding) -> str:
-    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-        raise ValueError(f"`padding` must be 'valid' or 'same'. Received: padding={padding!r}")
-    return padding.lower()
-
-
 class Layer:
     """Base class of all layers.
 

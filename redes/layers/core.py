@@ -98,6 +98,9 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs) -> None:
         super().__init__(**kwargs)
+        if not isinstance(target_shape, (int, tuple, list)) or isinstance(target_shape, bool):
+            raise TypeError(f"`target_shape` must be a tuple of integers, such as (28, 28, 1). "
+                            f"Received: target_shape={target_shape!r}")
         shape = (target_shape,) if isinstance(target_shape, int) else tuple(target_shape)
         if not 1 <= len(shape) <= 3 or sum(d == -1 for d in shape) > 1 or any(
                 not isinstance(d, int) or (d <= 0 and d != -1) for d in shape):

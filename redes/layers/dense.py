@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor4D
 from ._kernel import KernelLayer
-from .base import validate_positive_int
+from ..validation import check_positive_int
 
 
 class Dense(KernelLayer):
@@ -36,7 +36,7 @@ class Dense(KernelLayer):
         super().__init__(activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
                          bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
                          bias_regularizer=bias_regularizer, **kwargs)
-        self.units = validate_positive_int("units", units)
+        self.units = check_positive_int("units", units)
 
     def build(self, input_shape: tuple) -> None:
         self.build_kernel((input_shape[-1], self.units), self.units)

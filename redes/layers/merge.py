@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..backend import xp
 from ..tensor import Tensor4D
+from ..validation import check_int
 from .base import Layer, format_shape, padded_shape
 
 
@@ -159,7 +160,7 @@ class Concatenate(_Merge):
 
     def __init__(self, axis: int = -1, **kwargs) -> None:
         super().__init__(**kwargs)
-        if isinstance(axis, bool) or not isinstance(axis, int) or axis == 0:
+        if check_int("axis", axis) == 0:
             raise ValueError(f"`axis` must be a non-zero integer (axis 0 is the batch). Received: axis={axis!r}")
         self.axis = axis
 

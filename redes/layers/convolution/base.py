@@ -17,7 +17,7 @@ from ...backend import xp
 from ...tensor import Tensor4D
 from .. import _windows
 from .._kernel import KernelLayer
-from ..base import normalize_tuple, validate_positive_int
+from ...validation import check_positive_int, normalize_padding, normalize_tuple
 
 _CHUNK_BYTES = 4 * 2**20  # im2col block size: a few images, small enough to stay in cache
 
@@ -53,10 +53,10 @@ class _Conv(KernelLayer):
                          bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
                          bias_regularizer=bias_regularizer, **kwargs)
         self.rank = rank
-        self.filters = validate_positive_int("filters", filters)
+        self.filters = check_positive_int("filters", filters)
         self.kernel_size = normalize_tuple("kernel_size", kernel_size, rank)
         self.strides = normalize_tuple("strides", strides, rank)
-        self.padding = _windows.normalize_padding(padding, ("valid", "same", "causal") if rank == 1
+        self.padding = normalize_padding(padding, ("valid", "same", "causal") if rank == 1
                                                   else ("valid", "same"))
         self.dilation_rate = normalize_tuple("dilation_rate", dilation_rate, rank)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:

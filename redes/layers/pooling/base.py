@@ -16,7 +16,8 @@ import math
 from ...backend import xp
 from ...tensor import Tensor4D
 from .. import _windows
-from ..base import Layer, normalize_tuple
+from ...validation import normalize_padding, normalize_tuple
+from ..base import Layer
 
 
 class _Pooling(Layer):
@@ -27,7 +28,7 @@ class _Pooling(Layer):
         self.rank = rank
         self.pool_size = normalize_tuple("pool_size", pool_size, rank)
         self.strides = self.pool_size if strides is None else normalize_tuple("strides", strides, rank)
-        self.padding = _windows.normalize_padding(padding)
+        self.padding = normalize_padding(padding)
         self._plane = None  # (H, W) of a volume, from the shape built for (rank 3, see _windows)
 
     def _check_input(self, input_shape: tuple) -> tuple:
