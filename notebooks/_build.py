@@ -3,9 +3,7 @@
 A notebook's source is a Python file in jupytext's percent format, notebooks/src/NN_name.py for
 notebooks/NN_name.ipynb: ``# %%`` starts a code cell, ``# %% [markdown]`` a markdown cell (its
 lines commented with "# "), and a Jupyter magic is commented (``# %matplotlib inline``). Headings
-are "## n. Portuguese / English"; the prose is English. What several notebooks need (quick mode,
-redes from this clone when it is not installed, TensorFlow when it is installed, the Fashion-MNIST
-split, the gradient tools) is in notebooks/_shared.py, which they import: their kernel runs in notebooks/.
+are "## n. Portuguese / English"; the prose is English. The kernel runs in notebooks/.
 
 Usage (from the repository root):
     python notebooks/_build.py                  # write every notebook from its source; a code cell
