@@ -112,13 +112,20 @@ def _terminal_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in screen)
 
 
+# TensorFlow's import logs these to the process's stderr whatever TF_CPP_MIN_LOG_LEVEL says; the kernel captures them.
+_TF_IMPORT_LOG = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+                            r"|I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] .*)\n?", re.MULTILINE)
+
+
 def _clean_outputs(nb) -> None:
+    """Progress bars as a terminal leaves them, without TensorFlow's import log or empty streams."""
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream":
-                output["text"] = _terminal_text(output["text"]).lstrip("\n")
+                text = _TF_IMPORT_LOG.sub("", output["text"]) if output.get("name") == "stderr" else output["text"]
+                output["text"] = _terminal_text(text).lstrip("\n")
         cell["outputs"] = [o for o in cell.get("outputs", [])
                            if not (o.get("output_type") == "stream" and not o["text"].strip())]
 
