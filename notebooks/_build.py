@@ -16,7 +16,10 @@ Usage (from the repository root):
 
 Edit a source, then run the first command: prose-only edits are done; a code cell that changed
 is written without outputs and the command names the notebook to execute (``--execute NN``).
-A new notebook is a new source: ``--execute NN`` writes it with its outputs.
+A new notebook is a new source: ``--execute NN`` writes it with its outputs. Sources carry no
+jupytext header; to start one from an existing notebook:
+    jupytext --to py:percent --opt notebook_metadata_filter=-all --opt cell_metadata_filter=-all
+             -o notebooks/src/NN_name.py notebook.ipynb     (one command line)
 
 Execution unsets REDES_QUICK (full mode) and runs the kernel in notebooks/, as the test does in quick
 mode. Progress bars are kept as a terminal would show them (the last state of each line).
