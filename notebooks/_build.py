@@ -14,7 +14,10 @@ Usage (from the repository root):
 
 Edit a source, then run the first command: prose-only edits are done; a code cell that changed
 is written without outputs and the command names the notebook to execute (``--execute NN``).
-A new notebook is a new source: ``--execute NN`` writes it with its outputs.
+A new notebook is a new source: ``--execute NN`` writes it with its outputs. Sources carry no
+jupytext header; to start one from an existing notebook:
+    jupytext --to py:percent --opt notebook_metadata_filter=-all --opt cell_metadata_filter=-all
+             -o notebooks/src/NN_name.py notebook.ipynb     (one command line)
 
 Execution unsets REDES_QUICK (full mode) and runs the kernel in notebooks/, as the test does in quick
 mode. Progress bars are kept as a terminal would show them (the last state of each line).
@@ -110,13 +113,20 @@ def _terminal_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in screen)
 
 
+# TensorFlow's import logs these to the process's stderr whatever TF_CPP_MIN_LOG_LEVEL says; the kernel captures them.
+_TF_IMPORT_LOG = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+                            r"|I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] .*)\n?", re.MULTILINE)
+
+
 def _clean_outputs(nb) -> None:
+    """Progress bars as a terminal leaves them, without TensorFlow's import log or empty streams."""
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream":
-                output["text"] = _terminal_text(output["text"]).lstrip("\n")
+                text = _TF_IMPORT_LOG.sub("", output["text"]) if output.get("name") == "stderr" else output["text"]
+                output["text"] = _terminal_text(text).lstrip("\n")
         cell["outputs"] = [o for o in cell.get("outputs", [])
                            if not (o.get("output_type") == "stream" and not o["text"].strip())]
 

@@ -11,6 +11,7 @@ import pytest
 TESTS = Path(__file__).parent
 sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(TESTS / "parity"))
+sys.path.insert(0, str(TESTS.parent / "notebooks"))   # _shared: the gradient tools tests/helpers.py shares with notebooks
 
 PARITY_NAME = re.compile("tensorflow|keras|parity")
 _START = time.perf_counter()

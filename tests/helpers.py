@@ -10,31 +10,21 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+import _shared
 from redes import Tensor4D
 from tolerances import max_relative
 
 GRADCHECK_TOLERANCE = 1e-6
+
+# One implementation, in notebooks/_shared.py (conftest puts notebooks/ on the path): notebooks 02 and 06 use them too.
+numerical_gradient = _shared.numerical_gradient
+tf_vjp = _shared.tf_vjp
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     """max |a − n| / max(|a|, |n|): one number for a whole gradient array."""
     scale = max(np.abs(analytic).max(initial=0.0), np.abs(numeric).max(initial=0.0), 1e-12)
     return float(np.abs(analytic - numeric).max(initial=0.0) / scale)
-
-
-def numerical_gradient(loss, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """d loss() / d array by central differences, perturbing ``array`` in place."""
-    grad = np.zeros_like(array)
-    flat, flat_grad = array.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        original = flat[i]
-        flat[i] = original + eps
-        plus = loss()
-        flat[i] = original - eps
-        minus = loss()
-        flat[i] = original
-        flat_grad[i] = (plus - minus) / (2 * eps)
-    return grad
 
 
 def check_layer_gradients(layer, x: np.ndarray, training: bool = True, seed: int = 0,
@@ -78,21 +68,6 @@ def import_tensorflow():
             pytest.fail("TensorFlow is required for parity tests in CI (pip install tensorflow-cpu==2.21.0)")
         pytest.skip("TensorFlow is not installed: pip install '.[tf]' to run the parity tests")
     return tf
-
-
-def tf_vjp(tf, function, x: np.ndarray, upstream: np.ndarray, **call_kwargs) -> list[np.ndarray]:
-    """TensorFlow's y = function(x) and the gradients of L = Σ y ⊙ upstream: [y, dL/dx, dL/dw for each w].
-
-    The w are the trainable weights of ``function`` when it is a Keras layer (built by this call if
-    need be), none for a plain function such as an activation.
-    """
-    x_tf = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x_tf)
-        y_tf = function(x_tf, **call_kwargs)
-        loss = tf.reduce_sum(y_tf * upstream)
-    gradients = tape.gradient(loss, [x_tf, *getattr(function, "trainable_weights", [])])
-    return [y_tf.numpy(), *(g.numpy() for g in gradients)]
 
 
 @contextmanager

@@ -65,7 +65,11 @@ def test_notebook_runs_in_quick_mode(path, quick_environment):
     _execute(path)
 
 
-USES_TENSORFLOW = [p for p in NOTEBOOKS if "import tensorflow" in p.read_text(encoding="utf-8")]
+USES_TENSORFLOW = [p for p in NOTEBOOKS if "tensorflow_or_none()" in p.read_text(encoding="utf-8")]  # _shared.py
+
+
+def test_tensorflow_notebooks_are_found():
+    assert USES_TENSORFLOW, "no notebook calls tensorflow_or_none() (notebooks/_shared.py): the test below runs none"
 
 
 @pytest.mark.parametrize("path", USES_TENSORFLOW, ids=[p.stem for p in USES_TENSORFLOW])

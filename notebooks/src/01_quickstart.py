@@ -11,24 +11,13 @@
 # ## 1. Configuração / Setup
 
 # %%
-import os
-import warnings
-
-QUICK = os.environ.get("REDES_QUICK") == "1"   # REDES_QUICK=1: a little data and one epoch (CI)
-warnings.filterwarnings("ignore", message="IProgress not found")  # plain-text progress bars without ipywidgets
-
+# %matplotlib inline
 import numpy as np
 import matplotlib.pyplot as plt
 
-try:
-    import redes
-except ImportError:  # a clone that was not installed: use the repository's copy
-    import sys
-    sys.path.insert(0, os.path.abspath(".."))
-    import redes
-from redes import Sequential, datasets, layers, losses, metrics, optimizers, plotting
+from _shared import QUICK, redes   # notebooks/_shared.py: quick mode, and redes from this clone if not installed
+from redes import Sequential, datasets, layers, optimizers, plotting
 
-# %matplotlib inline
 redes.set_random_seed(42)
 rng = np.random.default_rng(42)
 print(f"redes {redes.__version__}, numpy {np.__version__}, quick mode: {QUICK}")
@@ -36,16 +25,15 @@ print(f"redes {redes.__version__}, numpy {np.__version__}, quick mode: {QUICK}")
 # %% [markdown]
 # ## 2. Carregar os dados / Load the data
 #
-# `load_fashion_mnist()` returns uint8 arrays in the shape of `keras.datasets`. Pixels are scaled
-# to [0, 1] and the classic split keeps the last 5,000 training images for validation.
+# `datasets.load_fashion_mnist()` returns uint8 arrays in the shape of `keras.datasets`. Pixels are
+# scaled to [0, 1] (`datasets.scale_images`) and the classic split keeps the last 5,000 training
+# images for validation (`datasets.train_validation_split`): `fashion_mnist_split()`, in
+# `notebooks/_shared.py`, does these three steps for the notebooks that use this split.
 
 # %%
-(x_train_full, y_train_full), (x_test, y_test) = datasets.load_fashion_mnist()
-x_train_full, x_test = datasets.scale_images(x_train_full), datasets.scale_images(x_test)
-(x_train, y_train), (x_val, y_val) = datasets.train_validation_split(x_train_full, y_train_full, 5000)
-if QUICK:
-    x_train, y_train, x_val, y_val = x_train[:2000], y_train[:2000], x_val[:500], y_val[:500]
-    x_test, y_test = x_test[:1000], y_test[:1000]
+from _shared import fashion_mnist_split
+
+(x_train, y_train), (x_val, y_val), (x_test, y_test) = fashion_mnist_split()
 class_names = list(datasets.FASHION_MNIST_CLASS_NAMES)
 print("train", x_train.shape, "validation", x_val.shape, "test", x_test.shape)
 
@@ -132,6 +120,7 @@ plotting.plot_predictions(x_test[wrong], y_test[wrong], probabilities[wrong], cl
 # rebuilds the model, weights and optimizer included.
 
 # %%
+import os
 import tempfile
 
 with tempfile.TemporaryDirectory() as folder:

@@ -13,37 +13,21 @@
 # ## 1. Configuração / Setup
 
 # %%
-import os
-import warnings
-
-QUICK = os.environ.get("REDES_QUICK") == "1"   # REDES_QUICK=1: a little data and one epoch (CI)
-warnings.filterwarnings("ignore", message="IProgress not found")  # plain-text progress bars without ipywidgets
-
-import numpy as np
-import matplotlib.pyplot as plt
-
-try:
-    import redes
-except ImportError:  # a clone that was not installed: use the repository's copy
-    import sys
-    sys.path.insert(0, os.path.abspath(".."))
-    import redes
-from redes import Sequential, datasets, layers, losses, metrics, optimizers, plotting
-
 # %matplotlib inline
+import numpy as np
+
+from _shared import QUICK, redes   # notebooks/_shared.py: quick mode, and redes from this clone if not installed
+from redes import Sequential, Tensor4D, datasets, layers, losses, metrics, optimizers, plotting
+from tqdm.auto import trange
+
 redes.set_random_seed(42)
 rng = np.random.default_rng(42)
 print(f"redes {redes.__version__}, numpy {np.__version__}, quick mode: {QUICK}")
-from redes import Tensor4D
-from tqdm.auto import trange
 
 # %%
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-try:
-    import tensorflow as tf
-except ImportError:
-    tf = None
-print("TensorFlow", tf.__version__ if tf is not None else "is not installed: the TensorFlow cells will skip")
+from _shared import tensorflow_or_none, tf_vjp
+
+tf = tensorflow_or_none()   # None when TensorFlow is not installed: the cells that need it skip
 
 
 # %% [markdown]
@@ -121,7 +105,8 @@ for what, a, b in zip(["output", "dL/dx", "dL/dalpha", "dL/dbeta"], results[mine
 # ### Comparação com o TensorFlow / Comparison with TensorFlow
 #
 # *Needs TensorFlow; skipped when it is not installed.* `tf.GradientTape` gives the reference
-# gradients.
+# gradients: `tf_vjp` (in `notebooks/_shared.py`, which the parity tests use too) returns
+# TensorFlow's output and the gradients of Σ y ⊙ upstream with respect to the input and the weights.
 
 # %%
 if tf is None:
@@ -130,13 +115,7 @@ else:
     tf_layer = tf.keras.layers.LayerNormalization(epsilon=1e-3)
     tf_layer.build((None, 784))
     tf_layer.set_weights([alpha, beta])                 # Keras calls them gamma and beta
-    tf_x = tf.constant(X)
-    with tf.GradientTape() as tape:
-        tape.watch(tf_x)
-        tf_y = tf_layer(tf_x)
-        tf_loss = tf.reduce_sum(tf_y * upstream)        # so that dL/dy = upstream
-    tf_dx, tf_dgamma, tf_dbeta = tape.gradient(tf_loss, [tf_x, tf_layer.gamma, tf_layer.beta])
-    reference = [tf_y.numpy(), tf_dx.numpy(), tf_dgamma.numpy(), tf_dbeta.numpy()]
+    reference = tf_vjp(tf, tf_layer, X, upstream)       # y, dL/dx, dL/dgamma, dL/dbeta
     for what, a, b in zip(["output", "dL/dx", "dL/dalpha", "dL/dbeta"], results[mine.name], reference):
         print(f"{what:>10}: mean |mine - TensorFlow| = {np.abs(a - b).mean():.2e}   (max {np.abs(a - b).max():.2e})")
 
@@ -147,12 +126,9 @@ else:
 # ## 3. Dados: treino, validação e teste / Data: train, validation and test
 
 # %%
-(x_train_full, y_train_full), (x_test, y_test) = datasets.load_fashion_mnist()
-x_train_full, x_test = datasets.scale_images(x_train_full), datasets.scale_images(x_test)
-(x_train, y_train), (x_val, y_val) = datasets.train_validation_split(x_train_full, y_train_full, 5000)
-if QUICK:
-    x_train, y_train, x_val, y_val = x_train[:2000], y_train[:2000], x_val[:500], y_val[:500]
-    x_test, y_test = x_test[:1000], y_test[:1000]
+from _shared import fashion_mnist_split
+
+(x_train, y_train), (x_val, y_val), (x_test, y_test) = fashion_mnist_split()
 print("train", x_train.shape, "validation", x_val.shape, "test", x_test.shape)
 
 # %% [markdown]

@@ -9,34 +9,23 @@
 # ## 1. Configuração / Setup
 
 # %%
-import os
-import warnings
-
-QUICK = os.environ.get("REDES_QUICK") == "1"   # REDES_QUICK=1: a little data and one epoch (CI)
-warnings.filterwarnings("ignore", message="IProgress not found")  # plain-text progress bars without ipywidgets
-
+# %matplotlib inline
 import numpy as np
 import matplotlib.pyplot as plt
 
-try:
-    import redes
-except ImportError:  # a clone that was not installed: use the repository's copy
-    import sys
-    sys.path.insert(0, os.path.abspath(".."))
-    import redes
-from redes import Sequential, datasets, layers, losses, metrics, optimizers, plotting
+from _shared import QUICK, redes   # notebooks/_shared.py: quick mode, and redes from this clone if not installed
+from redes import Sequential, layers, losses, optimizers
 
-# %matplotlib inline
 redes.set_random_seed(42)
 rng = np.random.default_rng(42)
 print(f"redes {redes.__version__}, numpy {np.__version__}, quick mode: {QUICK}")
 
 # %%
-(x_train_full, y_train_full), (x_test, y_test) = datasets.load_fashion_mnist()
-x_train_full, x_test = datasets.scale_images(x_train_full), datasets.scale_images(x_test)
-(x_train_full, y_train_full), (x_val, y_val) = datasets.train_validation_split(x_train_full, y_train_full, 5000)
+from _shared import fashion_mnist_split
+
+(x_train, y_train), (x_val, y_val), _ = fashion_mnist_split()     # as in notebook 01
 N_TRAIN, N_VAL, EPOCHS = (500, 200, 1) if QUICK else (10000, 5000, 8)
-x_train, y_train = x_train_full[:N_TRAIN], y_train_full[:N_TRAIN]
+x_train, y_train = x_train[:N_TRAIN], y_train[:N_TRAIN]
 x_val, y_val = x_val[:N_VAL], y_val[:N_VAL]
 print("train", x_train.shape, "validation", x_val.shape)
 

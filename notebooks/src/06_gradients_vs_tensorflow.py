@@ -16,43 +16,29 @@
 # ## 1. Configuração / Setup
 
 # %%
-import os
-import warnings
-
-QUICK = os.environ.get("REDES_QUICK") == "1"   # REDES_QUICK=1: a little data and one epoch (CI)
-warnings.filterwarnings("ignore", message="IProgress not found")  # plain-text progress bars without ipywidgets
-
-import numpy as np
-import matplotlib.pyplot as plt
-
-try:
-    import redes
-except ImportError:  # a clone that was not installed: use the repository's copy
-    import sys
-    sys.path.insert(0, os.path.abspath(".."))
-    import redes
-from redes import Sequential, datasets, layers, losses, metrics, optimizers, plotting
-
 # %matplotlib inline
+import numpy as np
+
+from _shared import QUICK, redes   # notebooks/_shared.py: quick mode, and redes from this clone if not installed
+from redes import Sequential, Tensor4D, layers, losses
+
 redes.set_random_seed(42)
 rng = np.random.default_rng(42)
 print(f"redes {redes.__version__}, numpy {np.__version__}, quick mode: {QUICK}")
-from redes import Tensor4D
 
 # %%
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-try:
-    import tensorflow as tf
-except ImportError:
-    tf = None
-print("TensorFlow", tf.__version__ if tf is not None else "is not installed: the TensorFlow cells will skip")
+from _shared import numerical_gradient, tensorflow_or_none, tf_vjp
+
+tf = tensorflow_or_none()   # None when TensorFlow is not installed: the cells that need it skip
 
 # %% [markdown]
 # ## 2. As ferramentas / The tools
 #
 # `ours` runs one redes layer forward and backward; `numeric` perturbs a few entries in float64;
 # `theirs` does the same computation in TensorFlow. Each check prints the largest difference
-# relative to the largest value.
+# relative to the largest value. The central differences (`numerical_gradient`) and the
+# `GradientTape` block (`tf_vjp`) come from `notebooks/_shared.py`: the gradient and parity tests
+# use the same two functions.
 
 # %%
 WEIGHT_NAMES = {"Dense": ["kernel", "bias"], "Conv2D": ["kernel", "bias"], "BatchNormalization": ["gamma", "beta"],
@@ -75,24 +61,21 @@ def built(make_layer, x, weights=None, dtype="float32"):
     return layer
 
 
-def numeric(make_layer, x, weights, upstream, training=True, entries=5, h=1e-6):
+def numeric(make_layer, x, weights, upstream, training=True, entries=5):
     """Largest relative error of ours against central differences, in float64, over a few entries."""
     x64, upstream64 = x.astype("float64"), upstream.astype("float64")
     layer = built(make_layer, x64, weights, "float64")
     analytic = ours(layer, x64, upstream64, training)[1:]
-    arrays = [x64, *layer.trainable_weights]             # perturbed in place
+
+    def loss():
+        return (layer(x64, training=training) * upstream64).sum()
+
     worst = 0.0
-    for array, gradient in zip(arrays, analytic):
-        for flat in rng.choice(array.size, size=min(entries, array.size), replace=False):
-            index = np.unravel_index(flat, array.shape)
-            original = array[index]
-            array[index] = original + h
-            plus = (layer(x64, training=training) * upstream64).sum()
-            array[index] = original - h
-            minus = (layer(x64, training=training) * upstream64).sum()
-            array[index] = original
-            estimate = (plus - minus) / (2 * h)
-            worst = max(worst, abs(estimate - gradient[index]) / max(1.0, abs(estimate)))
+    for array, gradient in zip([x64, *layer.trainable_weights], analytic):   # each perturbed in place
+        flat = rng.choice(array.size, size=min(entries, array.size), replace=False)
+        estimate = numerical_gradient(loss, array, indices=flat).reshape(-1)[flat]
+        errors = np.abs(estimate - gradient.reshape(-1)[flat]) / np.maximum(1.0, np.abs(estimate))
+        worst = max(worst, errors.max())
     return worst
 
 
@@ -101,13 +84,7 @@ def theirs(tf_layer, x, weights, upstream, training=True):
     tf_layer.build(x.shape)
     if weights is not None:
         tf_layer.set_weights(weights)
-    tf_x = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(tf_x)
-        y = tf_layer(tf_x, training=training)
-        loss = tf.reduce_sum(y * upstream)
-    gradients = tape.gradient(loss, [tf_x, *tf_layer.trainable_weights])
-    return [y.numpy(), *[g.numpy() for g in gradients]]
+    return tf_vjp(tf, tf_layer, x, upstream, training=training)
 
 
 def check(name, make_layer, x, weights=None, make_tf_layer=None, training=True):

@@ -13,28 +13,16 @@
 # ## 1. Configuração / Setup
 
 # %%
-import os
-import warnings
-
-QUICK = os.environ.get("REDES_QUICK") == "1"   # REDES_QUICK=1: a little data and one epoch (CI)
-warnings.filterwarnings("ignore", message="IProgress not found")  # plain-text progress bars without ipywidgets
-
+# %matplotlib inline
 import numpy as np
 import matplotlib.pyplot as plt
 
-try:
-    import redes
-except ImportError:  # a clone that was not installed: use the repository's copy
-    import sys
-    sys.path.insert(0, os.path.abspath(".."))
-    import redes
-from redes import Sequential, datasets, layers, losses, metrics, optimizers, plotting
+from _shared import QUICK, redes   # notebooks/_shared.py: quick mode, and redes from this clone if not installed
+from redes import RedeNeural, datasets, optimizers, plotting
 
-# %matplotlib inline
 redes.set_random_seed(42)
 rng = np.random.default_rng(42)
 print(f"redes {redes.__version__}, numpy {np.__version__}, quick mode: {QUICK}")
-from redes import RedeNeural
 
 # %% [markdown]
 # ## 2. A porta XOR / The XOR gate
