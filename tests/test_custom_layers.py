@@ -14,7 +14,7 @@ import pytest
 import redes
 from redes import Model, Sequential, Tensor4D, activations, layers, losses, optimizers
 from redes.layers import Layer
-from redes.models.model import takes_logits
+from redes.models.objectives import takes_logits
 
 
 class KerasDense(Layer):

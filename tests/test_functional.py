@@ -9,7 +9,7 @@ import redes
 from helpers import GRADCHECK_TOLERANCE, assert_parity, import_tensorflow, numerical_gradient, relative_error
 from tolerances import FLOAT32_MATMUL_RTOL, MULTISTEP_FLOAT32_RTOL, WEIGHTS_ATOL
 from redes import Functional, Model, Sequential, Tensor4D, layers, losses, optimizers, regularizers
-from redes.models.model import takes_logits
+from redes.models.objectives import takes_logits
 
 
 @pytest.fixture

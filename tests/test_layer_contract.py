@@ -27,7 +27,7 @@ import pytest
 import redes
 from helpers import GRADCHECK_TOLERANCE, numerical_gradient, relative_error
 from redes import Model, Sequential, Tensor4D, layers, losses, optimizers
-from redes.models.model import takes_logits
+from redes.models.objectives import takes_logits
 
 NOT_LAYERS = {
     "Layer": "the abstract base class",

@@ -5,7 +5,7 @@ import redes
 from helpers import assert_parity, import_tensorflow, numerical_gradient, relative_error
 from tolerances import FLOAT32_ATOL, MULTISTEP_FLOAT32_RTOL, WEIGHTS_ATOL
 from redes import RedeNeural, Sequential, Tensor4D, callbacks, layers, losses, optimizers, regularizers
-from redes.models.model import takes_logits
+from redes.models.objectives import takes_logits
 
 
 def blobs(n=600, features=8, classes=3, seed=0):

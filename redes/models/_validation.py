@@ -1,4 +1,5 @@
-"""Checks that the model API runs on its inputs before any work starts."""
+"""Checks that the model API runs on its inputs before any work starts, and ``Samples``, what they return
+for a model of several inputs or outputs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,40 @@ from ..validation import (check_bool, check_float, check_non_negative_int, check
                           check_type)
 
 # check_bool, check_non_negative_int and check_positive_int are imported from here by model.py.
+
+
+class Samples:
+    """Several arrays with one sample axis, indexed together: the x (or y) of several inputs (or outputs).
+
+    Example:
+        >>> y = Samples([np.zeros((4, 2)), np.arange(4)])
+        >>> len(y), [a.shape for a in y[1:3].arrays]
+        (4, [(2, 2), (2,)])
+    """
+
+    __slots__ = ("arrays",)
+
+    def __init__(self, arrays: list) -> None:
+        self.arrays = list(arrays)
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index) -> "Samples":
+        return Samples([array[index] for array in self.arrays])
+
+
+def per_endpoint(name: str, value, names: list[str], kind: str) -> list:
+    """``value`` for several inputs (or outputs): a list in order or a dict keyed by layer name."""
+    if isinstance(value, dict):
+        if sorted(value) != sorted(names):
+            raise ValueError(f"`{name}` must be keyed by the {kind} names {names}. Received keys {list(value)}.")
+        return [value[key] for key in names]
+    if not isinstance(value, (list, tuple)) or len(value) != len(names):
+        count = len(value) if isinstance(value, (list, tuple)) else "not a list"
+        raise ValueError(f"`{name}` must be a list with one array per {kind} ({len(names)}: {names}), or a dict "
+                         f"keyed by their names. Received: {count}.")
+    return list(value)
 
 
 def as_array(value, name: str, dtype: str | None = None):

@@ -8,17 +8,16 @@ import warnings
 
 from tqdm.auto import tqdm
 
-from .. import losses as losses_module
-from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from .. import saving
 from ..backend import rng, xp
 from ..callbacks import CallbackList, History
 from ..layers.base import Layer
-from ..tensor import LogitsGradient, Tensor4D
+from ..tensor import Tensor4D
 from ..utils import deferred_interrupt
-from ._validation import (as_array, check_bool, check_input_shape, check_non_negative_int, check_positive_int,
-                          check_same_length, split_validation)
+from ._validation import (Samples, as_array, check_bool, check_input_shape, check_non_negative_int,
+                          check_positive_int, check_same_length, per_endpoint, split_validation)
+from .objectives import Objectives
 from .summary import print_summary
 
 
@@ -57,6 +56,8 @@ class Model(Layer):
         self.optimizer = None
         self.loss = None
         self.metrics: list = []
+        self.loss_weights = None
+        self._objectives: Objectives | None = None
         self.stop_training = False
         self.history: History | None = None
         self.epochs_completed = 0
@@ -160,81 +161,95 @@ class Model(Layer):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
-        """Choose the optimizer, the loss and the metrics (names or objects, as in Keras).
+    @property
+    def output_names(self) -> list[str]:
+        """The output layers' names: the keys of ``loss``, ``loss_weights`` and ``metrics`` dicts, and of the logs."""
+        return [self.layers[-1].name] if self.layers else [self.name]
+
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None) -> None:
+        """Choose the optimizer, the loss(es) and the metrics (names or objects, as in Keras).
+
+        Args:
+            optimizer: name or Optimizer.
+            loss: one loss for every output, or (several outputs) a list with one per output or a dict
+                keyed by output layer name (``output_names``).
+            metrics: a list of metrics; with several outputs a list of such lists, one per output, or a
+                dict {output name: metric or list of metrics}.
+            loss_weights: with several outputs, a list or dict of floats: the loss minimized is
+                Σₖ wₖ·Lₖ (+ regularization); the logs show each unweighted Lₖ as '<output>_loss'.
 
         Example:
             >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         """
-        if loss is None:
-            raise ValueError("`loss` is required, e.g. loss='mse' or loss='sparse_categorical_crossentropy'.")
+        self._objectives = Objectives(loss, metrics, loss_weights, self.output_names)
         self.optimizer = optimizers_module.get(optimizer)
-        self.loss = losses_module.get(loss)
-        if metrics is not None and not isinstance(metrics, (list, tuple)):
-            raise TypeError(f"`metrics` must be a list such as ['accuracy']. Received: metrics={metrics!r}")
-        self.metrics = [metrics_module.get(m, loss=self.loss) for m in (metrics or [])]
-        self._loss_tracker = metrics_module.Mean(name="loss")
+        several = len(self.output_names) > 1
+        self.loss = list(self._objectives.losses) if several else self._objectives.losses[0]
+        self.metrics = self._objectives.metrics if several else self._objectives.metrics[0]
+        self.loss_weights = list(self._objectives.weights) if several else None
 
     def _require_compiled(self, method: str) -> None:
         if self.loss is None:
             raise RuntimeError(f"You must call compile() before {method}(), e.g. model.compile('adam', 'mse').")
 
     # ------------------------------------------------------------- train steps
-    def _compute_loss(self, y, output: Tensor4D, with_gradient: bool):
-        """Loss value (with regularization) and, if asked, dL/d(output) for one batch.
+    @property
+    def _output_shapes(self) -> list[tuple]:
+        """The output feature shapes, one per output."""
+        return self.output_shape if isinstance(self.output_shape, list) else [self.output_shape]
 
-        After a softmax/sigmoid output with a cross-entropy loss, the loss is
-        computed from the output's logits and the gradient is taken w.r.t. them
-        (a LogitsGradient), as Keras does (see ``output_loss``).
+    def _compute_loss(self, targets: list, outputs: list[Tensor4D], with_gradient: bool):
+        """Loss value Σₖ wₖ·Lₖ (with regularization) and, if asked, each dL/d(outputₖ) for one batch.
+
+        After a softmax/sigmoid output with a cross-entropy loss, the loss is computed from the
+        output's logits and the gradient is taken w.r.t. them (a LogitsGradient), as Keras does
+        (see ``objectives.output_loss``).
         """
-        value, grad = output_loss(self.loss, y, output, self.output_shape, with_gradient)
+        value, grads = self._objectives.compute(targets, outputs, self._output_shapes, with_gradient)
         regularization = self.losses
         if regularization:
             value += sum(regularization)
-        return value, grad
+        return value, grads
+
+    def _run(self, x, training: bool) -> list[Tensor4D]:
+        """The outputs of a forward pass on the batch ``x``, one Tensor4D per output."""
+        outputs = self.forward(self._input_tensor(x), training=training)
+        return outputs if isinstance(outputs, list) else [outputs]
 
     def train_step(self, x, y) -> float:
         """One optimizer step on one batch; updates the loss tracker and metrics.
 
         Raises NonFiniteError, before any weight changes, if the loss or a gradient is NaN or infinite.
         """
-        output = self.forward(self._input_tensor(x), training=True)
-        value, grad = self._compute_loss(y, output, with_gradient=True)
+        targets = _target_list(y)
+        outputs = self._run(x, training=True)
+        value, grads = self._compute_loss(targets, outputs, with_gradient=True)
         if not math.isfinite(value):
             raise NonFiniteError(f"the loss is {value}")
-        self._backward(grad)
+        self._backward(grads if len(grads) > 1 else grads[0])
         gradients = self.gradients
         if not all(xp.isfinite(g).all() for g in gradients):
             raise NonFiniteError(f"the loss is {value:.6g} but a gradient holds NaN or infinite values")
         self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
-        self._update_metrics(y, output, value)
+        self._objectives.update(targets, outputs, self._output_shapes, value)
         return value
 
     def test_step(self, x, y) -> float:
-        output = self.forward(self._input_tensor(x), training=False)
-        value, _ = self._compute_loss(y, output, with_gradient=False)
-        self._update_metrics(y, output, value)
+        targets = _target_list(y)
+        outputs = self._run(x, training=False)
+        value, _ = self._compute_loss(targets, outputs, with_gradient=False)
+        self._objectives.update(targets, outputs, self._output_shapes, value)
         return value
 
     def _input_tensor(self, x) -> Tensor4D:
         x = Tensor4D.from_natural(x)
         return x if x.dtype == self.dtype else Tensor4D(x.data.astype(self.dtype))
 
-    def _update_metrics(self, y, output: Tensor4D, loss_value: float) -> None:
-        self._loss_tracker.update_state(loss_value, sample_weight=len(y))
-        y_pred = output.to_natural(self.output_shape)
-        for metric in self.metrics:
-            metric.update_state(y, y_pred)
-
     def _reset_metrics(self) -> None:
-        self._loss_tracker.reset_state()
-        for metric in self.metrics:
-            metric.reset_state()
+        self._objectives.reset()
 
     def _logs(self) -> dict[str, float]:
-        logs = {"loss": self._loss_tracker.result()}
-        logs.update({metric.name: metric.result() for metric in self.metrics})
-        return logs
+        return self._objectives.logs()
 
     # ----------------------------------------------------------------- checks
     def _check_inputs(self, x, name: str = "x"):
@@ -245,11 +260,16 @@ class Model(Layer):
         return x
 
     def _check_data(self, x, y, x_name: str = "x", y_name: str = "y"):
+        """(x, y) checked once per call of fit or evaluate: y as Samples, one target array per output."""
         x = self._check_inputs(x, x_name)
-        y = as_array(y, y_name)
-        check_same_length(x, y, x_name, y_name)
-        self.loss.check_targets(y, (len(y),) + tuple(self.output_shape))
-        return x, y
+        shapes = self._output_shapes
+        names = [y_name] if len(shapes) == 1 else [f"{y_name}[{k}]" for k in range(len(shapes))]
+        given = [y] if len(shapes) == 1 else per_endpoint(y_name, y, self.output_names, "output")
+        targets = [as_array(target, name) for target, name in zip(given, names)]
+        for target, name in zip(targets, names):
+            check_same_length(x, target, x_name, name)
+        self._objectives.check_targets(targets, shapes, len(x))
+        return x, Samples(targets)
 
     # -------------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose="auto",
@@ -372,18 +392,19 @@ class Model(Layer):
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size: int | None = None, verbose: int = 0):
-        """Outputs for ``x`` in inference mode, in batches: an array (N, *output_shape)."""
+        """Outputs for ``x`` in inference mode, in batches: an array (N, *output_shape), a list for several outputs."""
         x = self._check_inputs(x)
         batch_size = check_positive_int("batch_size", batch_size, allow_none=True) or 32
-        outputs = None
+        shapes = self._output_shapes
+        results = None
         for start in tqdm(range(0, len(x), batch_size), desc="Predict", unit="step",
                           disable=_resolve_verbose(verbose) != 1, dynamic_ncols=True):
-            batch = self.forward(self._input_tensor(x[start:start + batch_size]), training=False)
-            batch = batch.to_natural(self.output_shape)
-            if outputs is None:
-                outputs = xp.empty((len(x),) + batch.shape[1:], dtype=batch.dtype)
-            outputs[start:start + len(batch)] = batch
-        return outputs
+            outputs = self._run(x[start:start + batch_size], training=False)
+            if results is None:
+                results = [xp.empty((len(x),) + tuple(shape), dtype=output.dtype) for output, shape in zip(outputs, shapes)]
+            for result, output, shape in zip(results, outputs, shapes):
+                result[start:start + len(output)] = output.to_natural(shape)
+        return results if len(results) > 1 else results[0]
 
     def train_on_batch(self, x, y) -> float:
         """One training step on one batch; returns the batch's loss (NonFiniteError, weights unchanged, if NaN)."""
@@ -410,27 +431,9 @@ class Model(Layer):
         saving.load_weights(self, path)
 
 
-def takes_logits(loss, output: Tensor4D) -> bool:
-    """Whether ``loss`` starts from ``output.logits``: a cross-entropy on the probabilities that their activation makes."""
-    logits = output.logits
-    return (logits is not None and not getattr(loss, "from_logits", True)
-            and getattr(loss, "output_activation", None) == logits.activation)
-
-
-def output_loss(loss, y, output: Tensor4D, output_shape: tuple, with_gradient: bool):
-    """``loss`` of one output and, if asked, dL/d(output): (float, Tensor4D or None).
-
-    When the output carries logits its loss can start from (``takes_logits``), the loss is
-    computed from them and the gradient is a LogitsGradient, dL/d(logits), as Keras does.
-    """
-    if takes_logits(loss, output):
-        logits = output.logits.values.reshape((output.shape[0],) + tuple(output_shape))
-        value = loss.value_from_logits(y, logits)
-        grad = LogitsGradient(Tensor4D.from_natural(loss.gradient_from_logits(y, logits))) if with_gradient else None
-        return value, grad
-    y_pred = output.to_natural(output_shape)
-    value = loss(y, y_pred)
-    return value, (Tensor4D.from_natural(loss.gradient(y, y_pred)) if with_gradient else None)
+def _target_list(y) -> list:
+    """The targets of a batch, one array per output (``y`` is Samples, or one array for one output)."""
+    return y.arrays if isinstance(y, Samples) else [y]
 
 
 def _resolve_verbose(verbose) -> int:

@@ -86,7 +86,7 @@ class RedeNeural(Sequential):
             >>> np.array_equal(twin.predict(x), net.predict(x))
             True
         """
-        training_state = (self.optimizer, self.loss, self.metrics, self.history, getattr(self, "_loss_tracker", None))
+        training_state = (self.optimizer, self.loss, self.metrics, self.history, getattr(self, "_objectives", None))
         memo = {id(item): None for item in training_state if item is not None}
         twin = copy.deepcopy(self, memo)
         twin.metrics = []

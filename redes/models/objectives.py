@@ -1,0 +1,156 @@
+"""Objectives: what ``compile`` chose for each output of a model, and the running means the logs show.
+
+One code path for a model of one output and of several. A model of K outputs minimizes
+
+    L = Σₖ wₖ·Lₖ(yₖ, ŷₖ) + Σ regularization penalties,        wₖ = 1 unless ``loss_weights`` says otherwise,
+
+and its logs hold 'loss' (L, averaged over the epoch's samples) and each metric by name; with several
+outputs also each unweighted Lₖ as '<output>_loss' and the metrics as '<output>_<metric>' (Keras'
+names). After a softmax or sigmoid output, a cross-entropy starts from the output's logits
+(``takes_logits``, ``output_loss``), as Keras does.
+"""
+
+from __future__ import annotations
+
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from ..tensor import LogitsGradient, Tensor4D
+from ..validation import check_float
+
+
+def takes_logits(loss, output: Tensor4D) -> bool:
+    """Whether ``loss`` starts from ``output.logits``: a cross-entropy on the probabilities that their activation makes."""
+    logits = output.logits
+    return (logits is not None and not getattr(loss, "from_logits", True)
+            and getattr(loss, "output_activation", None) == logits.activation)
+
+
+def output_loss(loss, y, output: Tensor4D, output_shape: tuple, with_gradient: bool):
+    """``loss`` of one output and, if asked, dL/d(output): (float, Tensor4D or None).
+
+    When the output carries logits its loss can start from (``takes_logits``), the loss is
+    computed from them and the gradient is a LogitsGradient, dL/d(logits), as Keras does.
+    """
+    if takes_logits(loss, output):
+        logits = output.logits.values.reshape((output.shape[0],) + tuple(output_shape))
+        value = loss.value_from_logits(y, logits)
+        grad = LogitsGradient(Tensor4D.from_natural(loss.gradient_from_logits(y, logits))) if with_gradient else None
+        return value, grad
+    y_pred = output.to_natural(output_shape)
+    value = loss(y, y_pred)
+    return value, (Tensor4D.from_natural(loss.gradient(y, y_pred)) if with_gradient else None)
+
+
+class Objectives:
+    """The losses, loss weights and metrics of a model's outputs, with the trackers of its logs.
+
+    Args:
+        loss: one loss (name or Loss) for every output, or a list with one per output, or a dict keyed
+            by output name.
+        metrics: a list of metrics (one output); with several outputs a list of such lists, one per
+            output, or a dict {output name: metric or list of metrics}. None: no metrics.
+        loss_weights: with several outputs, a list or dict of numbers wₖ (default 1 each).
+        output_names: the outputs' layer names, the keys of the dicts above and of the logs.
+
+    Attributes: ``losses`` (a Loss per output), ``weights`` (a float per output), ``metrics`` (a list
+    of Metric per output).
+
+    Example:
+        >>> objectives = Objectives("mse", [["mae"], []], [1.0, 0.5], ["size", "age"])
+        >>> [loss.name for loss in objectives.losses], objectives.weights
+        (['mean_squared_error', 'mean_squared_error'], [1.0, 0.5])
+    """
+
+    def __init__(self, loss, metrics=None, loss_weights=None, output_names: list[str] = ("output",)) -> None:
+        self.names = list(output_names)
+        several = len(self.names) > 1
+        if loss is None:
+            raise ValueError("`loss` is required, e.g. loss='mse' or loss='sparse_categorical_crossentropy'"
+                             + (", or one per output, e.g. loss=['mse', 'mae']." if several else "."))
+        if loss_weights is not None and not several:
+            raise ValueError("`loss_weights` weighs the losses of several outputs; this model has one. "
+                             f"Received: loss_weights={loss_weights!r}")
+        self.losses = [losses_module.get(entry) for entry in self._per_output("loss", loss)]
+        weights = self._per_output("loss_weights", loss_weights, default=1.0)
+        if any(isinstance(w, bool) or not isinstance(w, (int, float)) for w in weights):
+            raise TypeError(f"`loss_weights` must hold numbers. Received: loss_weights={loss_weights!r}")
+        self.weights = [check_float("loss_weights", w) for w in weights]
+        if several or isinstance(metrics, dict):
+            entries = self._per_output("metrics", metrics)
+        else:
+            if metrics is not None and not isinstance(metrics, (list, tuple)):
+                raise TypeError(f"`metrics` must be a list such as ['accuracy']. Received: metrics={metrics!r}")
+            entries = [metrics]
+        self.metrics = [[metrics_module.get(metric, loss=loss) for metric in _as_list(entry)]
+                        for entry, loss in zip(entries, self.losses)]
+        self._total = metrics_module.Mean(name="loss")
+        self._output_totals = [metrics_module.Mean(name=f"{name}_loss") for name in self.names] if several else []
+        self._prefixes = [f"{name}_" for name in self.names] if several else [""]
+        self._values: list[float] = []
+
+    def _per_output(self, name: str, value, default=None) -> list:
+        """``value`` as one entry per output: a list in output order, a dict keyed by output name, or
+        (losses and weights, not metrics of several outputs) one value for every output."""
+        names = self.names
+        if isinstance(value, dict):
+            unknown = [key for key in value if key not in names]
+            missing = [key for key in names if key not in value]
+            if unknown or (name == "loss" and missing):
+                raise ValueError(f"`{name}` must be keyed by the output names {names}. Received keys {list(value)}.")
+            return [value.get(key, default) for key in names]
+        if isinstance(value, (list, tuple)) and (len(names) > 1 or name == "loss"):
+            if len(value) != len(names):
+                raise ValueError(f"`{name}` must have one entry per output ({len(names)}: {names}), e.g. "
+                                 f"[['accuracy'], []] for metrics. Received: {name}={value!r}")
+            return list(value)
+        if value is None:
+            return [default] * len(names)
+        if name == "metrics":
+            raise ValueError(f"With several outputs, `metrics` must be a list with one entry per output or a dict "
+                             f"keyed by the output names {names}. Received: metrics={value!r}")
+        return [value] * len(names)
+
+    def check_targets(self, targets: list, shapes: list, count: int) -> None:
+        """Raise ValueError unless each target fits its output's predictions, (count, *shape)."""
+        for loss, target, shape in zip(self.losses, targets, shapes):
+            loss.check_targets(target, (count,) + tuple(shape))
+
+    def compute(self, targets: list, outputs: list[Tensor4D], shapes: list, with_gradient: bool) -> tuple:
+        """(Σₖ wₖ·Lₖ, [wₖ·dLₖ/d(outputₖ)] or None) for one batch; keeps each Lₖ for ``update``."""
+        total, grads, self._values = 0.0, [], []
+        for loss, weight, target, output, shape in zip(self.losses, self.weights, targets, outputs, shapes):
+            value, grad = output_loss(loss, target, output, shape, with_gradient)
+            self._values.append(value)
+            total += weight * value
+            if with_gradient:
+                grads.append(grad if weight == 1.0 else type(grad)(grad.data * grad.data.dtype.type(weight)))
+        return total, (grads if with_gradient else None)
+
+    def update(self, targets: list, outputs: list[Tensor4D], shapes: list, total: float) -> None:
+        """Add one batch to the running means: its total loss, each output's loss (several outputs), the metrics."""
+        count = len(targets[0])
+        self._total.update_state(total, sample_weight=count)
+        for tracker, value in zip(self._output_totals, self._values):
+            tracker.update_state(value, sample_weight=count)
+        for metrics, target, output, shape in zip(self.metrics, targets, outputs, shapes):
+            if metrics:
+                y_pred = output.to_natural(shape)
+                for metric in metrics:
+                    metric.update_state(target, y_pred)
+
+    def reset(self) -> None:
+        """Start new running means (each epoch, each evaluation)."""
+        for tracker in (self._total, *self._output_totals, *(m for ms in self.metrics for m in ms)):
+            tracker.reset_state()
+
+    def logs(self) -> dict[str, float]:
+        """{'loss': …, ['<output>_loss': …,] '[<output>_]<metric>': …} from the running means."""
+        logs = {"loss": self._total.result()}
+        logs.update({tracker.name: tracker.result() for tracker in self._output_totals})
+        for prefix, metrics in zip(self._prefixes, self.metrics):
+            logs.update({f"{prefix}{metric.name}": metric.result() for metric in metrics})
+        return logs
+
+
+def _as_list(entry) -> list:
+    return [] if entry is None else list(entry) if isinstance(entry, (list, tuple)) else [entry]
