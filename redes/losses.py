@@ -103,6 +103,18 @@ class Loss:
         """dL/dy_pred of the mean loss: y_pred's shape and dtype."""
         return self._gradient(*self._prepare(y_true, y_pred))
 
+    def value_and_gradient(self, y_true, y_pred, with_gradient: bool = True, checked: bool = False) -> tuple:
+        """(the mean loss, dL/dy_pred or None) from one preparation of the arrays: what a training step needs.
+
+        ``checked=True`` skips the checks of ``y_true`` against ``y_pred``, for a caller that made them
+        once for all its batches (``fit`` calls ``check_targets`` on the whole y before the first batch).
+        A subclass that redefines ``__call__`` or ``gradient`` gets those, called as they are.
+        """
+        if type(self).__call__ is not Loss.__call__ or type(self).gradient is not Loss.gradient:
+            return self(y_true, y_pred), (self.gradient(y_true, y_pred) if with_gradient else None)
+        y_true, y_pred = self._convert(y_true, y_pred) if checked else self._prepare(y_true, y_pred)
+        return float(self._value(y_true, y_pred)), (self._gradient(y_true, y_pred) if with_gradient else None)
+
     def check_targets(self, y_true, y_pred_shape: tuple) -> None:
         """Raise ValueError unless ``y_true`` fits predictions of shape ``y_pred_shape``."""
         y_true = _as_numeric(y_true, "y_true")
@@ -133,6 +145,10 @@ class Loss:
         y_true = _as_numeric(y_true, "y_true")
         self.check_targets(y_true, y_pred.shape)
         return self._convert_targets(y_true, y_pred), y_pred
+
+    def _convert(self, y_true, y_pred) -> tuple:
+        """``_prepare`` without the checks, for targets already checked against float predictions."""
+        return self._convert_targets(xp.asarray(y_true), y_pred), y_pred
 
     def _convert_targets(self, y_true, y_pred):
         return y_true.reshape(y_pred.shape).astype(y_pred.dtype, copy=False)
@@ -216,6 +232,18 @@ class _CrossEntropy(Loss):
     def gradient_from_logits(self, y_true, logits):
         """dL/dlogits of the mean loss: the logits' shape and dtype."""
         return self._gradient_from_logits(*self._prepare(y_true, logits))
+
+    def value_and_gradient_from_logits(self, y_true, logits, with_gradient: bool = True,
+                                       checked: bool = False) -> tuple:
+        """``value_and_gradient`` for the predictions ``activation(logits)``, from the logits: (loss, dL/dlogits)."""
+        cls = type(self)
+        if cls.value_from_logits is not _CrossEntropy.value_from_logits or (
+                cls.gradient_from_logits is not _CrossEntropy.gradient_from_logits):
+            return self.value_from_logits(y_true, logits), (
+                self.gradient_from_logits(y_true, logits) if with_gradient else None)
+        y_true, logits = self._convert(y_true, logits) if checked else self._prepare(y_true, logits)
+        value = float(self._value_from_logits(y_true, logits))
+        return value, (self._gradient_from_logits(y_true, logits) if with_gradient else None)
 
     def _value(self, y_true, y_pred):
         if self.from_logits:

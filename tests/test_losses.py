@@ -276,3 +276,39 @@ def test_clip_bounds_pass_the_gradient_as_tensorflow(case, dtype):
     what = f"{keras_spec[0]}, probabilities exactly at the clip bounds 1e-7 and 1 − 1e-7"
     assert_parity(f"{what}: value", dtype, loss(y_true, y_pred), tf_value, CLIP_BOUND_RTOL)
     assert_parity(f"{what}: gradient wrt y_pred", dtype, grad, tf_grad, CLIP_BOUND_RTOL)
+
+
+@pytest.mark.parametrize("name", ["mse", "mae", "huber", "categorical_crossentropy", "binary_crossentropy",
+                                  "kl_divergence", "log_cosh"])
+def test_value_and_gradient_equals_the_two_calls(name):
+    loss = losses.get(name)
+    rng = np.random.default_rng(3)
+    y_pred = rng.uniform(0.05, 0.95, (6, 4))
+    y_true = rng.uniform(0, 1, (6, 4)).round()
+    value, grad = loss.value_and_gradient(y_true, y_pred)
+    assert value == loss(y_true, y_pred)
+    np.testing.assert_array_equal(grad, loss.gradient(y_true, y_pred))
+    checked_value, checked_grad = loss.value_and_gradient(y_true, y_pred, checked=True)
+    assert checked_value == value and np.array_equal(checked_grad, grad)
+    assert loss.value_and_gradient(y_true, y_pred, with_gradient=False)[1] is None
+
+
+def test_value_and_gradient_from_logits_equals_the_two_calls():
+    loss = losses.SparseCategoricalCrossentropy()
+    z, labels = np.random.default_rng(4).standard_normal((5, 3)), np.array([0, 2, 1, 1, 0])
+    value, grad = loss.value_and_gradient_from_logits(labels, z)
+    assert value == loss.value_from_logits(labels, z)
+    np.testing.assert_array_equal(grad, loss.gradient_from_logits(labels, z))
+
+
+def test_a_loss_that_redefines_call_and_gradient_is_used_as_it_is():
+    class Doubled(losses.MeanSquaredError):
+        def __call__(self, y_true, y_pred):
+            return 2 * super().__call__(y_true, y_pred)
+
+        def gradient(self, y_true, y_pred):
+            return 2 * super().gradient(y_true, y_pred)
+
+    y_true, y_pred = np.ones((2, 1)), np.zeros((2, 1))
+    value, grad = Doubled().value_and_gradient(y_true, y_pred, checked=True)
+    assert value == 2.0 and np.array_equal(grad, -2 * np.ones((2, 1)))

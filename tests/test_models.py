@@ -323,3 +323,24 @@ def test_keras_model_parity_forward_and_training():
         assert_parity(f"{what}: loss at every step", "float32", our_loss, their_loss, MULTISTEP_FLOAT32_RTOL)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         assert_parity(f"{what}: weights after training", "float32", a, b, rtol=0.0, atol=WEIGHTS_ATOL)
+
+
+def test_fit_checks_the_targets_once_not_per_batch(monkeypatch):
+    calls = []
+    check = losses.MeanSquaredError.check_targets
+
+    def counted(self, y_true, shape):
+        calls.append(shape)
+        return check(self, y_true, shape)
+
+    monkeypatch.setattr(losses.MeanSquaredError, "check_targets", counted)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 3), dtype=np.float32), rng.random((64, 2), dtype=np.float32)
+    model = Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.compile("sgd", "mse")
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    assert calls == [(64, 2)]  # once for all 16 steps
+    model.train_step(x[:8], y[:8])  # a batch given directly is checked
+    assert calls[-1] == (8, 2)
+    with pytest.raises(ValueError, match="y_true"):
+        model.train_step(x[:8], y[:8, :1].repeat(3, axis=1))

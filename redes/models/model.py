@@ -221,7 +221,7 @@ class Model(Layer):
 
         Raises NonFiniteError, before any weight changes, if the loss or a gradient is NaN or infinite.
         """
-        targets = _target_list(y)
+        targets = self._targets(y, len(x))
         outputs = self._run(x, training=True)
         value, grads = self._compute_loss(targets, outputs, with_gradient=True)
         if not math.isfinite(value):
@@ -235,11 +235,20 @@ class Model(Layer):
         return value
 
     def test_step(self, x, y) -> float:
-        targets = _target_list(y)
+        targets = self._targets(y, len(x))
         outputs = self._run(x, training=False)
         value, _ = self._compute_loss(targets, outputs, with_gradient=False)
         self._objectives.update(targets, outputs, self._output_shapes, value)
         return value
+
+    def _targets(self, y, count: int) -> list:
+        """The batch's targets, one array per output: Samples were checked by ``_check_data`` (once per fit);
+        an array given to ``train_step`` directly is checked here."""
+        if isinstance(y, Samples):
+            return y.arrays
+        targets = [xp.asarray(y)]
+        self._objectives.check_targets(targets, self._output_shapes, count)
+        return targets
 
     def _input_tensor(self, x) -> Tensor4D:
         x = Tensor4D.from_natural(x)
@@ -429,11 +438,6 @@ class Model(Layer):
     def load_weights(self, path) -> None:
         """Load weights written by ``save_weights`` or ``save``; every array's shape is checked first."""
         saving.load_weights(self, path)
-
-
-def _target_list(y) -> list:
-    """The targets of a batch, one array per output (``y`` is Samples, or one array for one output)."""
-    return y.arrays if isinstance(y, Samples) else [y]
 
 
 def _resolve_verbose(verbose) -> int:

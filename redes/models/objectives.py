@@ -25,20 +25,19 @@ def takes_logits(loss, output: Tensor4D) -> bool:
             and getattr(loss, "output_activation", None) == logits.activation)
 
 
-def output_loss(loss, y, output: Tensor4D, output_shape: tuple, with_gradient: bool):
+def output_loss(loss, y, output: Tensor4D, output_shape: tuple, with_gradient: bool, checked: bool = False):
     """``loss`` of one output and, if asked, dL/d(output): (float, Tensor4D or None).
 
     When the output carries logits its loss can start from (``takes_logits``), the loss is
     computed from them and the gradient is a LogitsGradient, dL/d(logits), as Keras does.
+    ``checked``: the targets were checked against the output's shape already (once per ``fit``).
     """
     if takes_logits(loss, output):
         logits = output.logits.values.reshape((output.shape[0],) + tuple(output_shape))
-        value = loss.value_from_logits(y, logits)
-        grad = LogitsGradient(Tensor4D.from_natural(loss.gradient_from_logits(y, logits))) if with_gradient else None
-        return value, grad
-    y_pred = output.to_natural(output_shape)
-    value = loss(y, y_pred)
-    return value, (Tensor4D.from_natural(loss.gradient(y, y_pred)) if with_gradient else None)
+        value, grad = loss.value_and_gradient_from_logits(y, logits, with_gradient, checked)
+        return value, (LogitsGradient(Tensor4D.from_natural(grad)) if with_gradient else None)
+    value, grad = loss.value_and_gradient(y, output.to_natural(output_shape), with_gradient, checked)
+    return value, (Tensor4D.from_natural(grad) if with_gradient else None)
 
 
 class Objectives:
@@ -116,10 +115,13 @@ class Objectives:
             loss.check_targets(target, (count,) + tuple(shape))
 
     def compute(self, targets: list, outputs: list[Tensor4D], shapes: list, with_gradient: bool) -> tuple:
-        """(Σₖ wₖ·Lₖ, [wₖ·dLₖ/d(outputₖ)] or None) for one batch; keeps each Lₖ for ``update``."""
+        """(Σₖ wₖ·Lₖ, [wₖ·dLₖ/d(outputₖ)] or None) for one batch; keeps each Lₖ for ``update``.
+
+        The targets must have passed ``check_targets`` (``fit`` and ``evaluate`` check them once, not per batch).
+        """
         total, grads, self._values = 0.0, [], []
         for loss, weight, target, output, shape in zip(self.losses, self.weights, targets, outputs, shapes):
-            value, grad = output_loss(loss, target, output, shape, with_gradient)
+            value, grad = output_loss(loss, target, output, shape, with_gradient, checked=True)
             self._values.append(value)
             total += weight * value
             if with_gradient:
