@@ -1,0 +1,7 @@
+"""Recurrent layers: a state carried along the steps of a sequence, backpropagated through time by hand."""
+
+from .gru import GRU
+from .lstm import LSTM
+from .simple_rnn import SimpleRNN
+
+__all__ = ["GRU", "LSTM", "SimpleRNN"]

@@ -1,0 +1,121 @@
+"""GRU: the gated recurrent unit, Keras 3's layer (reset gate after the recurrent product) with BPTT."""
+
+from __future__ import annotations
+
+from ...backend import xp
+from ...tensor import Tensor4D
+from ...validation import check_bool
+from .base import _GatedRecurrent
+
+
+class GRU(_GatedRecurrent):
+    """Gated recurrent unit (Cho et al., 2014), as Keras 3's GRU with ``reset_after=True`` (its default).
+
+    Args:
+        units: size of the state h and of the output.
+        activation: of the candidate state (default tanh). recurrent_activation: of the gates z, r (sigmoid).
+        reset_after: apply the reset gate after the recurrent product (True, Keras 3's default and
+            TensorFlow's cuDNN form). False (Keras 2's default) is not provided yet: a ValueError says so.
+        use_bias, kernel_initializer, recurrent_initializer, bias_initializer, the regularizers, dropout,
+        recurrent_dropout, seed, return_sequences, go_backwards, stateful: see ``_Recurrent``.
+
+    Input shape: (batch, steps, features).
+    Output shape: (batch, steps, units) with ``return_sequences``, else (batch, units) (the last h).
+    Weights: kernel (features, 3·units), recurrent_kernel (units, 3·units), bias (2, 3·units): row 0 the
+    input bias b, row 1 the recurrent bias b'; the blocks of columns are the gates z, r, h, in Keras' order.
+
+    Equations, step t (σ = recurrent_activation, φ = activation, h₀ = 0):
+        forward   [x_z, x_r, x_h] = xₜW + b,   [u_z, u_r, u_h] = hₜ₋₁U + b'
+                  z = σ(x_z + u_z),  r = σ(x_r + u_r),  ĥ = φ(x_h + r ⊙ u_h)
+                  hₜ = z ⊙ hₜ₋₁ + (1 − z) ⊙ ĥ
+        backward  (δh = dL/dhₜ from the output and from step t+1)
+                  dL/dz = δh ⊙ (hₜ₋₁ − ĥ),  dL/dĥ = δh ⊙ (1 − z)
+                  a = φ'(·) ⊙ dL/dĥ   (the gradient of x_h + r ⊙ u_h),  dL/dr = a ⊙ u_h
+                  dP = [σ'·dL/dz, σ'·dL/dr, a]        (the input terms' gradient)
+                  dR = [σ'·dL/dz, σ'·dL/dr, a ⊙ r]    (the recurrent terms' gradient)
+                  δh for step t−1 = δh ⊙ z + dR Uᵀ;  dL/dW = Σₜ xₜᵀ dP,  dL/dU = Σₜ hₜ₋₁ᵀ dR,
+                  dL/db = Σₜ dP,  dL/db' = Σₜ dR,  dL/dxₜ = dP Wᵀ
+
+    Example:
+        >>> GRU(8)(np.ones((2, 5, 3), dtype="float32")).shape
+        (2, 8)
+    """
+
+    gates = 3
+
+    def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid", use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 reset_after: bool = True, **kwargs) -> None:
+        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+                         bias_initializer=bias_initializer, **kwargs)
+        if not check_bool("reset_after", reset_after):
+            raise ValueError("`reset_after=False` (Keras 2's GRU) is not available yet; redes' GRU is Keras 3's "
+                             "default, reset_after=True. Received: reset_after=False")
+        self.reset_after = True
+
+    def bias_shape(self) -> tuple:
+        return (2, self.gates * self.units)
+
+    def input_bias(self):
+        return self.bias[0]
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        projected, (h,) = self._begin(x, training)  # (T, N, 3U): [x_z, x_r, x_h] of every step
+        steps, units = projected.shape[0], self.units
+        pre_activations = xp.empty_like(projected)  # x_z + u_z, x_r + u_r, x_h + r ⊙ u_h
+        gates = xp.empty_like(projected)  # z, r, ĥ
+        recurrent_candidates = xp.empty((steps,) + h.shape, dtype=projected.dtype)  # u_h
+        outputs = xp.empty_like(recurrent_candidates)
+        recurrent_inputs = xp.empty_like(recurrent_candidates)
+        previous = xp.empty_like(recurrent_candidates)  # hₜ₋₁ as the mix hₜ uses it
+        gate_columns, candidate = slice(0, 2 * units), slice(2 * units, None)
+        mask = self.recurrent_mask
+        for t in range(steps):
+            previous[t] = h
+            recurrent_inputs[t] = h if mask is None else h * mask
+            recurrent = recurrent_inputs[t] @ self.recurrent_kernel
+            if self.use_bias:
+                recurrent += self.bias[1]
+            pre_activations[t, :, gate_columns] = projected[t, :, gate_columns] + recurrent[:, gate_columns]
+            gates[t, :, gate_columns] = self.recurrent_activation(pre_activations[t, :, gate_columns])
+            z, r = gates[t, :, :units], gates[t, :, units:2 * units]
+            recurrent_candidates[t] = recurrent[:, candidate]
+            pre_activations[t, :, candidate] = projected[t, :, candidate] + r * recurrent_candidates[t]
+            candidate_state = gates[t, :, candidate] = self.activation(pre_activations[t, :, candidate])
+            h = outputs[t] = z * h + (1 - z) * candidate_state
+        self._pre_activations, self._gates, self._recurrent_candidates = pre_activations, gates, recurrent_candidates
+        self._recurrent_inputs, self._previous = recurrent_inputs, previous
+        return self._end(outputs, [h])
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        pre_activations, gates, units = self._pre_activations, self._gates, self.units
+        steps = gates.shape[0]
+        d_outputs = self._output_gradient(grad, steps)
+        d_projected = xp.empty_like(gates)
+        d_recurrent = xp.empty_like(gates)
+        dh = xp.zeros_like(self._previous[0])
+        mask = self.recurrent_mask
+        for t in reversed(range(steps)):
+            z, r, candidate_state = (gates[t, :, k * units:(k + 1) * units] for k in range(3))
+            a_z, a_r, a_h = (pre_activations[t, :, k * units:(k + 1) * units] for k in range(3))
+            dh = dh + d_outputs[t]
+            d_candidate = self.activation.backward(a_h, candidate_state, dh * (1 - z))
+            d_z = self.recurrent_activation.backward(a_z, z, dh * (self._previous[t] - candidate_state))
+            d_r = self.recurrent_activation.backward(a_r, r, d_candidate * self._recurrent_candidates[t])
+            d_projected[t, :, :units], d_projected[t, :, units:2 * units] = d_z, d_r
+            d_projected[t, :, 2 * units:] = d_candidate
+            d_recurrent[t, :, :2 * units] = d_projected[t, :, :2 * units]
+            d_recurrent[t, :, 2 * units:] = d_candidate * r
+            d_through_u = d_recurrent[t] @ self.recurrent_kernel.T
+            if mask is not None:
+                d_through_u *= mask
+            dh = dh * z + d_through_u
+        return self._finish_backward(d_projected, d_recurrent, self._recurrent_inputs)
+
+    def bias_gradient(self, d_projected, d_recurrent):
+        """[Σ dP, Σ dR]: the input bias is in P, the recurrent bias in R."""
+        return xp.stack([d_projected.sum(axis=0), d_recurrent.sum(axis=0)])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "reset_after": self.reset_after}

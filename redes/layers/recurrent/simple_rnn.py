@@ -1,0 +1,57 @@
+"""SimpleRNN: the fully connected recurrent layer, hₜ = φ(xₜW + hₜ₋₁U + b), with BPTT."""
+
+from __future__ import annotations
+
+from ...backend import xp
+from ...tensor import Tensor4D
+from .base import _Recurrent
+
+
+class SimpleRNN(_Recurrent):
+    """Fully connected recurrent layer (Elman network), as Keras' SimpleRNN.
+
+    Args:
+        units: size of the state h and of the output.
+        activation: φ (default tanh).
+        use_bias, kernel_initializer, recurrent_initializer, bias_initializer, the regularizers, dropout,
+        recurrent_dropout, seed, return_sequences, go_backwards, stateful: see ``_Recurrent``.
+
+    Input shape: (batch, steps, features).
+    Output shape: (batch, steps, units) with ``return_sequences``, else (batch, units) (the last h).
+    Weights: kernel (features, units), recurrent_kernel (units, units), bias (units,).
+
+    Equations, step t (h₀ = 0):
+        forward   aₜ = xₜW + hₜ₋₁U + b,   hₜ = φ(aₜ)
+        backward  (δh = dL/dhₜ from the output and from step t+1)
+                  daₜ = φ'(aₜ) ⊙ δh;  δh for step t−1 = daₜ Uᵀ
+                  dL/dW = Σₜ xₜᵀ daₜ,  dL/dU = Σₜ hₜ₋₁ᵀ daₜ,  dL/db = Σₜ daₜ,  dL/dxₜ = daₜ Wᵀ
+
+    Example:
+        >>> SimpleRNN(4, return_sequences=True)(np.ones((2, 5, 3), dtype="float32")).shape
+        (2, 5, 4)
+    """
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        a, (h,) = self._begin(x, training)  # a: (T, N, U), xₜW + b so far
+        outputs = xp.empty_like(a)
+        recurrent_inputs = xp.empty_like(a)  # hₜ₋₁ as it met U
+        mask = self.recurrent_mask
+        for t in range(a.shape[0]):
+            recurrent_inputs[t] = h if mask is None else h * mask
+            a[t] += recurrent_inputs[t] @ self.recurrent_kernel
+            h = outputs[t] = self.activation(a[t])
+        self._a, self._outputs, self._recurrent_inputs = a, outputs, recurrent_inputs
+        return self._end(outputs, [h])
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        a, outputs = self._a, self._outputs
+        d_outputs = self._output_gradient(grad, a.shape[0])
+        da = xp.empty_like(a)
+        dh = xp.zeros_like(outputs[0])
+        mask = self.recurrent_mask
+        for t in reversed(range(a.shape[0])):
+            da[t] = self.activation.backward(a[t], outputs[t], dh + d_outputs[t])
+            dh = da[t] @ self.recurrent_kernel.T
+            if mask is not None:
+                dh *= mask
+        return self._finish_backward(da, da, self._recurrent_inputs)
