@@ -93,9 +93,12 @@ class Tensor4D:
         padded = (array.shape[0],) + (1,) * (4 - array.ndim) + array.shape[1:]
         return cls(xp.ascontiguousarray(array).reshape(padded))
 
-    def to_natural(self, feature_shape: Sequence[int]) -> object:
-        """Return the data reshaped to ``(batch, *feature_shape)`` (a view, no copy)."""
-        return self.data.reshape((self.data.shape[0],) + tuple(feature_shape))
+    def to_natural(self, feature_shape: Sequence[int | None]) -> object:
+        """Return the data reshaped to ``(batch, *feature_shape)`` (a view, no copy).
+
+        A None in ``feature_shape`` (an axis of variable length) takes this tensor's length on that axis.
+        """
+        return natural_view(self.data, feature_shape)
 
     @property
     def shape(self) -> tuple:
@@ -143,3 +146,20 @@ class LogitsGradient(Tensor4D):
     """
 
     __slots__ = ()
+
+
+def natural_view(data, feature_shape: Sequence[int | None]):
+    """``data`` (batch, h, w, c) viewed as ``(batch, *feature_shape)``; each None takes data's length there.
+
+    The natural axes are the last ones of the Tensor4D layout (``Tensor4D.from_natural`` pads on the
+    left), so a None at position k of an n-axis feature shape is axis 4 − n + k of ``data``.
+
+    Example:
+        >>> natural_view(np.zeros((2, 1, 7, 3)), (None, 3)).shape
+        (2, 7, 3)
+    """
+    shape = tuple(feature_shape)
+    if None in shape:
+        offset = 4 - len(shape)
+        shape = tuple(data.shape[offset + k] if d is None else d for k, d in enumerate(shape))
+    return data.reshape((data.shape[0],) + shape)

@@ -1,6 +1,6 @@
 """SimpleRNN, LSTM and GRU beyond the contract test: dropout, stateful layers, models of sequences, errors.
 
-TensorFlow parity is in tests/parity/test_recurrent.py; float64 gradients without dropout in the
+TensorFlow parity is in tests/parity/test_recurrent_layers.py; float64 gradients without dropout in the
 contract test (tests/test_layer_contract.py).
 """
 

@@ -45,17 +45,19 @@ def padded_shape(feature_shape: tuple) -> tuple:
 
 
 def standardize_shape(shape) -> tuple | list:
-    """A feature shape as a tuple of ints; a list of them (a layer with several inputs) as a list of tuples."""
+    """A feature shape as a tuple of ints (None for an axis of variable length); a list of them (a layer
+    with several inputs) as a list of tuples."""
     if isinstance(shape, list):
         return [standardize_shape(s) for s in shape]
-    return tuple(int(d) for d in shape)
+    return tuple(None if d is None else int(d) for d in shape)
 
 
 def same_shape(a, b) -> bool:
-    """Whether two feature shapes (or lists of them) are the same, up to leading axes of size 1."""
+    """Whether two feature shapes (or lists of them) are the same, up to leading axes of size 1; None
+    (an axis of variable length) matches any length."""
     if isinstance(a, list) or isinstance(b, list):
         return isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and all(map(same_shape, a, b))
-    return padded_shape(a) == padded_shape(b)
+    return all(p is None or q is None or p == q for p, q in zip(padded_shape(a), padded_shape(b)))
 
 
 def format_shape(shape) -> str:
@@ -77,6 +79,10 @@ def _unique_key(existing, prefix: str) -> str:
 def _weight_shape(shape) -> tuple:
     """A weight shape as a tuple of non-negative ints (an int is a vector's length)."""
     values = (shape,) if isinstance(shape, int) and not isinstance(shape, bool) else shape
+    if isinstance(values, (tuple, list)) and None in values:
+        raise ValueError(f"A weight's shape must be known: {tuple(values)} has None, an input axis of variable "
+                         "length (Input(shape=(None, ...))) that reaches a layer whose weights depend on it. "
+                         "Give that axis a length, or pool over it first (e.g. GlobalAveragePooling1D).")
     if not isinstance(values, (tuple, list)) or any(isinstance(d, bool) or not isinstance(d, int) for d in values):
         raise TypeError(f"`shape` must be a tuple of integers, e.g. (3, 4). Received: shape={shape!r}")
     if any(d < 0 for d in values):
@@ -326,16 +332,28 @@ class Layer:
         override it (cheaper, and no forward before the weights exist).
         """
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
-        samples = [Tensor4D(xp.zeros((1,) + padded_shape(shape), dtype=self.dtype)) for shape in shapes]
+        if not any(None in shape for shape in shapes):
+            return self._trace(shapes, None)
+        # None (a variable length): trace with two lengths; an output axis that changes with it is None too
+        first, second = self._trace(shapes, 2), self._trace(shapes, 3)
+        pairs = zip(first, second) if isinstance(first, list) else [(first, second)]
+        merged = [tuple(p if p == q else None for p, q in zip(a, b)) if len(a) == len(b) else a for a, b in pairs]
+        return merged if isinstance(first, list) else merged[0]
+
+    def _trace(self, shapes: list, length: int | None):
+        """The output feature shape(s) of a forward on one sample of zeros, None axes given ``length``."""
+        concrete = [tuple(length if d is None else d for d in shape) for shape in shapes]
+        samples = [Tensor4D(xp.zeros((1,) + padded_shape(shape), dtype=self.dtype)) for shape in concrete]
         try:
             y = self.forward(samples if self._takes_list else samples[0], training=False)
         except (TypeError, NotImplementedError):
             raise
         except Exception as error:
             raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) failed on a sample of zeros of shape "
-                             f"{format_shape(input_shape)} while inferring its output shape ({error!r}); define "
-                             "compute_output_shape(input_shape) to give it directly.") from error
-        inferred = [_traced_shape(t, shapes[0]) for t in (y if isinstance(y, list) else [y])]
+                             f"{format_shape(concrete if self._takes_list else concrete[0])} while inferring its "
+                             f"output shape ({error!r}); define compute_output_shape(input_shape) to give it "
+                             "directly.") from error
+        inferred = [_traced_shape(t, concrete[0]) for t in (y if isinstance(y, list) else [y])]
         return inferred if isinstance(y, list) else inferred[0]
 
     def build_for(self, input_shape: tuple | list) -> tuple | list:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ..tensor import Tensor4D
-from .base import Layer, padded_shape
+from .base import Layer, format_shape, padded_shape, same_shape
 from .node import Node
 
 
@@ -13,7 +13,9 @@ class Input(Layer):
     """Declares the feature shape of a model's input (without the batch axis).
 
     Args:
-        shape: e.g. ``(784,)`` for flat vectors or ``(28, 28, 1)`` for images (H, W, C).
+        shape: e.g. ``(784,)`` for flat vectors, ``(28, 28, 1)`` for images (H, W, C), ``(steps, features)``
+            for sequences; None for an axis of variable length, e.g. ``(None, 8)``: sequences of any length,
+            which may change from one batch to the next.
 
     Input shape / Output shape: (batch, *shape), unchanged.
     Equations: forward y = x;  backward dL/dx = dL/dy (the identity; it only checks the shape).
@@ -31,17 +33,18 @@ class Input(Layer):
 
     def __init__(self, shape, **kwargs) -> None:
         super().__init__(**kwargs)
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        if not 1 <= len(shape) <= 3 or any(not isinstance(d, int) or d <= 0 for d in shape):
+        shape = (shape,) if isinstance(shape, int) or shape is None else tuple(shape)
+        if not 1 <= len(shape) <= 3 or any(d is not None and (isinstance(d, bool) or not isinstance(d, int) or d <= 0)
+                                           for d in shape):
             raise ValueError(
-                "`shape` must be a tuple of 1 to 3 positive integers such as (784,) or (28, 28, 1). "
-                f"Received: shape={shape!r}"
+                "`shape` must be a tuple of 1 to 3 positive integers or None (a variable length) such as (784,), "
+                f"(28, 28, 1) or (None, 8). Received: shape={shape!r}"
             )
         self.shape = shape
         self.output = Node(self, [], shape).output
 
     def build(self, input_shape: tuple) -> None:
-        if padded_shape(input_shape) != padded_shape(self.shape):
+        if not same_shape(input_shape, self.shape):
             raise ValueError(
                 f"Input '{self.name}' expects arrays of shape {(None,) + self.shape}, "
                 f"received shape {(None,) + tuple(input_shape)}."
@@ -72,7 +75,7 @@ class Flatten(Layer):
     """
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return (math.prod(input_shape),)
+        return (None,) if None in input_shape else (math.prod(input_shape),)
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         self._input_shape = x.shape
@@ -111,6 +114,12 @@ class Reshape(Layer):
         self.target_shape = shape
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
+        if None in input_shape:  # a variable length: the size per sample is known only from the data
+            if -1 not in self.target_shape:
+                raise ValueError(f"Reshape '{self.name}' cannot give inputs of variable shape "
+                                 f"{format_shape(input_shape)} the fixed shape {(None,) + self.target_shape}; "
+                                 "use -1 for the variable axis.")
+            return tuple(None if d == -1 else d for d in self.target_shape)
         size = math.prod(input_shape)
         known = math.prod(d for d in self.target_shape if d != -1)
         if size % known or (-1 not in self.target_shape and size != known):

@@ -4,7 +4,7 @@ for a model of several inputs or outputs."""
 from __future__ import annotations
 
 from ..backend import xp
-from ..layers.base import padded_shape
+from ..layers.base import same_shape
 from ..validation import (check_bool, check_float, check_non_negative_int, check_positive_int,  # noqa: F401
                           check_type)
 
@@ -85,7 +85,7 @@ def check_input_shape(x, input_shape: tuple | None, name: str = "x") -> None:
             f"`{name}` must have shape (batch, features), (batch, height, width) or (batch, height, width, "
             f"channels). Received shape {x.shape}."
         )
-    if input_shape is not None and padded_shape(x.shape[1:]) != padded_shape(input_shape):
+    if input_shape is not None and not same_shape(x.shape[1:], input_shape):
         raise ValueError(
             f"The model expects input of shape {(None,) + tuple(input_shape)}. "
             f"Received `{name}` of shape {x.shape}."

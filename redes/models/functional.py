@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import serialization
 from ..backend import xp
-from ..layers.base import Layer, format_shape, padded_shape
+from ..layers.base import Layer, format_shape, padded_shape, same_shape
 from ..layers.node import Node, SymbolicTensor
 from ..tensor import Tensor4D
 from ._validation import Samples, as_array, check_input_shape, check_same_length, per_endpoint
@@ -157,7 +157,7 @@ class Functional(Model):
         if natural:
             for k, (g, tensor) in enumerate(zip(grads, outputs)):
                 g = xp.asarray(g)
-                if g.shape[1:] != tensor.shape:
+                if g.ndim != len(tensor.shape) + 1 or not same_shape(g.shape[1:], tensor.shape):
                     raise ValueError(f"`grad[{k}]` must have the shape of output '{tensor.layer.name}', "
                                      f"{format_shape(tensor.shape)}. Received shape {g.shape}.")
                 grads[k] = Tensor4D.from_natural(g)

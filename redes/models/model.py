@@ -12,7 +12,7 @@ from .. import optimizers as optimizers_module
 from .. import saving
 from ..backend import rng, xp
 from ..callbacks import CallbackList, History
-from ..layers.base import Layer
+from ..layers.base import Layer, format_shape, same_shape
 from ..tensor import Tensor4D
 from ..utils import deferred_interrupt
 from ._validation import (Samples, as_array, check_bool, check_input_shape, check_non_negative_int,
@@ -152,9 +152,9 @@ class Model(Layer):
         if not self.built:
             raise RuntimeError(f"Model '{self.name}' has not run forward yet: call it on data before backward.")
         grad = xp.asarray(grad)
-        expected = (grad.shape[0],) + tuple(self.output_shape)
-        if grad.shape != expected:
-            raise ValueError(f"`grad` must have the output's shape {expected}. Received shape {grad.shape}.")
+        if grad.ndim != len(self.output_shape) + 1 or not same_shape(grad.shape[1:], self.output_shape):
+            raise ValueError(f"`grad` must have the output's shape {format_shape(self.output_shape)}. "
+                             f"Received shape {grad.shape}.")
         return self._backward(Tensor4D.from_natural(grad)).to_natural(self.input_shape)
 
     def _backward(self, grad: Tensor4D) -> Tensor4D:
@@ -408,11 +408,12 @@ class Model(Layer):
         results = None
         for start in tqdm(range(0, len(x), batch_size), desc="Predict", unit="step",
                           disable=_resolve_verbose(verbose) != 1, dynamic_ncols=True):
-            outputs = self._run(x[start:start + batch_size], training=False)
+            batch = [output.to_natural(shape) for output, shape in zip(self._run(x[start:start + batch_size],
+                                                                                 training=False), shapes)]
             if results is None:
-                results = [xp.empty((len(x),) + tuple(shape), dtype=output.dtype) for output, shape in zip(outputs, shapes)]
-            for result, output, shape in zip(results, outputs, shapes):
-                result[start:start + len(output)] = output.to_natural(shape)
+                results = [xp.empty((len(x),) + part.shape[1:], dtype=part.dtype) for part in batch]
+            for result, part in zip(results, batch):
+                result[start:start + len(part)] = part
         return results if len(results) > 1 else results[0]
 
     def train_on_batch(self, x, y) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .. import losses as losses_module
 from .. import metrics as metrics_module
-from ..tensor import LogitsGradient, Tensor4D
+from ..tensor import LogitsGradient, Tensor4D, natural_view
 from ..validation import check_float
 
 
@@ -33,7 +33,7 @@ def output_loss(loss, y, output: Tensor4D, output_shape: tuple, with_gradient: b
     ``checked``: the targets were checked against the output's shape already (once per ``fit``).
     """
     if takes_logits(loss, output):
-        logits = output.logits.values.reshape((output.shape[0],) + tuple(output_shape))
+        logits = natural_view(output.logits.values, output_shape)
         value, grad = loss.value_and_gradient_from_logits(y, logits, with_gradient, checked)
         return value, (LogitsGradient(Tensor4D.from_natural(grad)) if with_gradient else None)
     value, grad = loss.value_and_gradient(y, output.to_natural(output_shape), with_gradient, checked)
@@ -110,9 +110,14 @@ class Objectives:
         return [value] * len(names)
 
     def check_targets(self, targets: list, shapes: list, count: int) -> None:
-        """Raise ValueError unless each target fits its output's predictions, (count, *shape)."""
+        """Raise ValueError unless each target fits its output's predictions, (count, *shape).
+
+        A None in an output shape (a variable length) takes the target's length on that axis.
+        """
         for loss, target, shape in zip(self.losses, targets, shapes):
-            loss.check_targets(target, (count,) + tuple(shape))
+            lengths = target.shape[1:]
+            known = tuple(lengths[k] if d is None and k < len(lengths) else d for k, d in enumerate(shape))
+            loss.check_targets(target, (count,) + known)
 
     def compute(self, targets: list, outputs: list[Tensor4D], shapes: list, with_gradient: bool) -> tuple:
         """(Σₖ wₖ·Lₖ, [wₖ·dLₖ/d(outputₖ)] or None) for one batch; keeps each Lₖ for ``update``.
