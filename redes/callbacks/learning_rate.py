@@ -5,8 +5,10 @@ both add the rate to the epoch's logs under 'learning_rate', so that ``History``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..backend import xp
-from ..validation import check_float, check_non_negative_int
+from ..validation import check_float, check_non_negative_int, check_type
 from .base import Callback
 from .monitor import MonitorCallback
 
@@ -35,9 +37,7 @@ class LearningRateScheduler(Callback):
 
     def __init__(self, schedule, verbose: int = 0) -> None:
         super().__init__()
-        if not callable(schedule):
-            raise TypeError(f"`schedule` must be a callable schedule(epoch, lr). Received: schedule={schedule!r}")
-        self.schedule = schedule
+        self.schedule = check_type("schedule", schedule, Callable, "a callable schedule(epoch, lr)")
         self.verbose = check_non_negative_int("verbose", verbose)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:

@@ -8,6 +8,7 @@ when the loss does not decide (it picks one of the three from each batch's shape
 from __future__ import annotations
 
 from ..backend import xp
+from ..validation import check_float
 from .base import Metric
 from .metrics_utils import _squeeze_or_expand
 
@@ -81,9 +82,7 @@ class BinaryAccuracy(Metric):
     """
 
     def __init__(self, name: str = "binary_accuracy", threshold: float = 0.5) -> None:
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-            raise TypeError(f"`threshold` must be a number. Received: threshold={threshold!r}")
-        self.threshold = float(threshold)
+        self.threshold = check_float("threshold", threshold)
         super().__init__(name)
 
     def values(self, y_true, y_pred):

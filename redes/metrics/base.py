@@ -9,6 +9,7 @@ float32 does not drift. ``update_state`` adds a batch, ``result()`` returns ``to
 from __future__ import annotations
 
 from ..backend import xp
+from ..validation import check_str
 from .metrics_utils import _as_float64, _check_batch, _reduce
 
 
@@ -32,9 +33,7 @@ class Metric:
     """
 
     def __init__(self, name: str) -> None:
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"`name` must be a non-empty string. Received: name={name!r}")
-        self.name = name
+        self.name = check_str("name", name)
         self.reset_state()
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:

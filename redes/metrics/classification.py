@@ -6,6 +6,7 @@ and support per class, scored per class (``average`` None gives an array) or ave
 from __future__ import annotations
 
 from ..backend import xp
+from ..validation import check_float, check_non_negative_int, check_one_of
 from .base import Metric
 from .metrics_utils import _ArrayResult, _as_float64, _check_batch, _squeeze_or_expand, _weights_per_row
 
@@ -45,11 +46,8 @@ class _ClassCounts(Metric):
     _epsilon = 0.0
 
     def __init__(self, name: str, average, threshold) -> None:
-        if average not in self._averages:
-            raise ValueError(f"`average` must be one of {self._averages}. Received: average={average!r}")
-        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))):
-            raise TypeError(f"`threshold` must be a number or None. Received: threshold={threshold!r}")
-        self.average, self.threshold = average, None if threshold is None else float(threshold)
+        self.average = check_one_of("average", average, self._averages)
+        self.threshold = check_float("threshold", threshold, allow_none=True)
         super().__init__(name)
 
     def reset_state(self) -> None:
@@ -176,8 +174,7 @@ class Precision(_ClassCounts):
 
     def __init__(self, thresholds: float | None = None, class_id: int | None = None, average: str | None = "binary",
                  name: str | None = None) -> None:
-        if class_id is not None and (isinstance(class_id, bool) or not isinstance(class_id, int) or class_id < 0):
-            raise ValueError(f"`class_id` must be a non-negative integer or None. Received: class_id={class_id!r}")
+        class_id = check_non_negative_int("class_id", class_id, allow_none=True)
         if class_id is not None and average != "binary":
             raise ValueError(f"`class_id` only applies to average='binary'. Received: average={average!r}")
         self.class_id = class_id

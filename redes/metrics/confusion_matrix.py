@@ -5,6 +5,7 @@ the predicted ones, as ``tf.math.confusion_matrix``; K is fixed or grows with th
 from __future__ import annotations
 
 from ..backend import xp
+from ..validation import check_positive_int
 from .base import Metric
 from .metrics_utils import _ArrayResult, _check_batch, _weights_per_row
 
@@ -29,10 +30,7 @@ class ConfusionMatrix(Metric):
     """
 
     def __init__(self, num_classes: int | None = None, name: str = "confusion_matrix") -> None:
-        if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, int)
-                                        or num_classes < 1):
-            raise ValueError(f"`num_classes` must be a positive integer or None. Received: num_classes={num_classes!r}")
-        self.num_classes = num_classes
+        self.num_classes = check_positive_int("num_classes", num_classes, allow_none=True)
         super().__init__(name)
 
     def reset_state(self) -> None:

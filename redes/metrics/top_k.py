@@ -5,13 +5,8 @@ the k-th place count as in, as TensorFlow's ``in_top_k``), for one-hot or intege
 from __future__ import annotations
 
 from ..backend import xp
+from ..validation import check_positive_int
 from .base import Metric
-
-
-def _check_k(k) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"`k` must be a positive integer. Received: k={k!r}")
-    return k
 
 
 def _in_top_k(scores, labels, k: int):
@@ -39,7 +34,7 @@ class TopKCategoricalAccuracy(Metric):
     """
 
     def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy") -> None:
-        self.k = _check_k(k)
+        self.k = check_positive_int("k", k)
         super().__init__(name)
 
     def values(self, y_true, y_pred):
