@@ -2,8 +2,11 @@
 
 EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, CSVLogger and
 TerminateOnNaN behave as their Keras 3 namesakes: fed the same logs they stop, save and
-change the learning rate at the same epochs. The learning-rate callbacks add the rate to
-the epoch's logs under 'learning_rate', so that ``History`` records it.
+change the learning rate at the same epochs. One concept per file, as Keras 3's
+``keras/src/callbacks/``: ``base`` (Callback, CallbackList, History), ``monitor`` (the
+monitor/mode/min_delta logic they share), ``early_stopping``, ``checkpoint``, ``learning_rate``
+(LearningRateScheduler, ReduceLROnPlateau), ``csv_logger`` and ``terminate_on_nan``; every class is
+imported from here (``redes.callbacks.EarlyStopping``).
 """
 
 from __future__ import annotations

@@ -1,26 +1,13 @@
-"""Metrics: running means over the batches of an epoch, with Keras names and results.
+"""Metrics: running results over the batches of an epoch, with Keras names, arguments and results.
 
-Each metric keeps a float64 ``total`` and ``count`` (Python floats), so that a
-long epoch in float32 does not drift. ``update_state`` adds a batch,
-``result()`` returns ``total / count`` (0 before any update), ``reset_state()``
-starts over. A model resets its metrics at the start of each epoch and logs
-``{metric.name: metric.result()}``.
-
-Per-sample values, reduced as Keras does (mean over the axes after the batch axis):
-    sparse_categorical_accuracy  [argmax(p) = y]
-    categorical_accuracy         [argmax(p) = argmax(t)]
-    binary_accuracy              [(p > threshold) = t]
-    mean_squared_error           mean over the last axis of (p − t)²
-    mean_absolute_error          mean over the last axis of |p − t|
-With per-sample weights w: result = Σ w·v / Σ w.
-
-``get('accuracy', loss)`` picks the accuracy that fits the loss, as Keras does.
-
-Metrics that are not running means keep their own state with the same three methods:
-Precision, Recall and F1Score (per-class counts; ``average`` None gives one score per
-class), and ConfusionMatrix (a K×K matrix of counts). RootMeanSquaredError is the root
-of the running mean squared error; (Sparse)TopKCategoricalAccuracy counts a hit when the
-target is among the k highest scores.
+One concept per file, as Keras 3's ``keras/src/metrics/``: ``base`` (Metric, Mean: the running
+weighted mean Σ w·v / Σ w, kept in float64), ``accuracy`` ((Sparse)Categorical, Binary and the
+shape-driven AutoAccuracy), ``regression`` (MSE, MAE, RMSE), ``top_k`` ((Sparse)TopKCategoricalAccuracy),
+``classification`` (Precision, Recall, F1Score from per-class counts), ``confusion_matrix``, and
+``metrics_utils`` (the reductions and checks they share). A model resets its metrics at the start of
+each epoch and logs ``{metric.name: metric.result()}``; ``get('accuracy', loss)`` picks the accuracy
+that fits the loss, as Keras does. Every class is imported from here (``redes.metrics.Precision``),
+and configs name this package as the module, so saved files do not depend on the file layout.
 """
 
 from __future__ import annotations
