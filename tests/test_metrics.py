@@ -175,3 +175,26 @@ def test_bad_arguments():
         metrics.BinaryAccuracy(threshold="high")
     with pytest.raises(ValueError, match="sample_weight"):
         metrics.Mean().update_state([1.0, 2.0], sample_weight=[1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: metrics.Mean(name=3), TypeError, "`name` must be a non-empty string. Received: name=3"),
+    (lambda: metrics.Mean(name=""), ValueError, "`name` must be a non-empty string. Received: name=''"),
+    (lambda: metrics.BinaryAccuracy(threshold=float("nan")), ValueError, "Received: threshold=nan"),
+    (lambda: metrics.TopKCategoricalAccuracy(k=2.0), TypeError, "`k` must be a positive integer. Received: k=2.0"),
+    (lambda: metrics.TopKCategoricalAccuracy(k=0), ValueError, "`k` must be a positive integer. Received: k=0"),
+    (lambda: metrics.F1Score(average="mean"), ValueError, "Received: average='mean'"),
+    (lambda: metrics.F1Score(average=1), TypeError, "Received: average=1"),
+    (lambda: metrics.F1Score(threshold="0.5"), TypeError, "`threshold` must be a finite number or None"),
+    (lambda: metrics.Precision(class_id=-1), ValueError,
+     "`class_id` must be a non-negative integer or None. Received: class_id=-1"),
+    (lambda: metrics.Precision(class_id="0"), TypeError, "Received: class_id='0'"),
+    (lambda: metrics.ConfusionMatrix(num_classes=0), ValueError,
+     "`num_classes` must be a positive integer or None. Received: num_classes=0"),
+    (lambda: metrics.ConfusionMatrix(num_classes=2.5), TypeError, "Received: num_classes=2.5"),
+])
+def test_constructor_checks_name_the_argument_and_echo_the_value(make, error, message):
+    """TypeError for a wrong type, ValueError for a wrong value (redes.validation's messages)."""
+    with pytest.raises(error) as caught:
+        make()
+    assert message in str(caught.value)

@@ -1,0 +1,99 @@
+"""Metrics: running results over the batches of an epoch, with Keras names, arguments and results.
+
+One concept per file, as Keras 3's ``keras/src/metrics/``: ``base`` (Metric, Mean: the running
+weighted mean Σ w·v / Σ w, kept in float64), ``accuracy`` ((Sparse)Categorical, Binary and the
+shape-driven AutoAccuracy), ``regression`` (MSE, MAE, RMSE), ``top_k`` ((Sparse)TopKCategoricalAccuracy),
+``classification`` (Precision, Recall, F1Score from per-class counts), ``confusion_matrix``, and
+``metrics_utils`` (the reductions and checks they share). A model resets its metrics at the start of
+each epoch and logs ``{metric.name: metric.result()}``; ``get('accuracy', loss)`` picks the accuracy
+that fits the loss, as Keras does. Every class is imported from here (``redes.metrics.Precision``),
+and configs name this package as the module, so saved files do not depend on the file layout.
+"""
+
+from __future__ import annotations
+
+from .. import losses
+from .accuracy import AutoAccuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy
+from .base import Mean, Metric
+from .classification import F1Score, Precision, Recall
+from .confusion_matrix import ConfusionMatrix
+from .regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
+from .top_k import SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy
+
+__all__ = [
+    "AutoAccuracy", "BinaryAccuracy", "CategoricalAccuracy", "ConfusionMatrix", "F1Score", "Mean", "MeanAbsoluteError",
+    "MeanSquaredError", "Metric", "Precision", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
+    "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "get",
+]
+
+_REGISTRY = {
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "categorical_accuracy": CategoricalAccuracy,
+    "binary_accuracy": BinaryAccuracy,
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
+    "root_mean_squared_error": RootMeanSquaredError,
+    "rmse": RootMeanSquaredError,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "confusion_matrix": ConfusionMatrix,
+}
+_ACCURACY_NAMES = ("accuracy", "acc")
+_CLASS_SCORE_NAMES = {"precision": Precision, "recall": Recall, "f1_score": F1Score}
+
+
+def _accuracy_for(loss) -> type:
+    if isinstance(loss, str):
+        loss = losses.get(loss)
+    if isinstance(loss, losses.BinaryCrossentropy):
+        return BinaryAccuracy
+    if isinstance(loss, losses.CategoricalCrossentropy):
+        return CategoricalAccuracy
+    if isinstance(loss, losses.SparseCategoricalCrossentropy):
+        return SparseCategoricalAccuracy
+    return AutoAccuracy
+
+
+def _class_score_for(name: str, loss) -> Metric:
+    """'f1_score' is the macro F1; 'precision' and 'recall' are macro after a (sparse) categorical
+    cross-entropy, where the outputs are one probability per class, and binary otherwise."""
+    if name == "f1_score":
+        return F1Score(average="macro", name=name)
+    if isinstance(loss, str):
+        loss = losses.get(loss)
+    categorical = isinstance(loss, (losses.CategoricalCrossentropy, losses.SparseCategoricalCrossentropy))
+    return _CLASS_SCORE_NAMES[name](average="macro" if categorical else "binary", name=name)
+
+
+def get(identifier: str | Metric, loss=None) -> Metric:
+    """Return a metric from a name or a Metric; the metric's ``name`` is the name given.
+
+    'accuracy' (or 'acc') becomes the accuracy that fits ``loss``: binary for
+    binary_crossentropy, categorical for categorical_crossentropy, sparse for
+    sparse_categorical_crossentropy, else one that decides from each batch's shapes.
+    (Keras 3 always decides from shapes, so with binary_crossentropy on K > 1
+    outputs it reports categorical accuracy; here that case gets binary accuracy.)
+    'f1_score' is the macro-averaged F1; 'precision' and 'recall' are macro-averaged
+    after a categorical or sparse categorical cross-entropy, and binary (Keras') otherwise.
+
+    Example:
+        >>> get("accuracy", loss="sparse_categorical_crossentropy")
+        SparseCategoricalAccuracy(name='accuracy', result=0)
+    """
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier in _ACCURACY_NAMES:
+            return _accuracy_for(loss)(name=identifier)
+        if identifier in _CLASS_SCORE_NAMES:
+            return _class_score_for(identifier, loss)
+        if identifier in _REGISTRY:
+            return _REGISTRY[identifier](name=identifier)
+        valid = sorted(set(_REGISTRY) | set(_ACCURACY_NAMES) | set(_CLASS_SCORE_NAMES))
+        raise ValueError(f"Unknown metric {identifier!r}. Valid names: {', '.join(valid)}.")
+    raise TypeError(
+        "A metric must be a name such as 'accuracy' or a Metric instance. "
+        f"Received: {identifier!r} of type {type(identifier).__name__}"
+    )

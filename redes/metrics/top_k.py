@@ -1,0 +1,77 @@
+"""Top-k accuracy metrics: a hit when the target class is among the ``k`` highest scores (ties at
+the k-th place count as in, as TensorFlow's ``in_top_k``), for one-hot or integer targets.
+"""
+
+from __future__ import annotations
+
+from ..backend import xp
+from ..validation import check_positive_int
+from .base import Metric
+
+
+def _in_top_k(scores, labels, k: int):
+    """[label among the k highest scores], ties at the boundary counted in (tf.math.in_top_k)."""
+    rows = scores.reshape(-1, scores.shape[-1])
+    target = rows[xp.arange(len(rows)), labels.reshape(-1)]
+    higher = (rows > target[:, None]).sum(axis=-1)
+    return ((higher < k) & xp.isfinite(target)).reshape(scores.shape[:-1])
+
+
+class TopKCategoricalAccuracy(Metric):
+    """How often the one-hot target's class is among the ``k`` highest predictions.
+
+    Args:
+        k: how many of the top predictions count (default 5).
+        name: default 'top_k_categorical_accuracy'.
+
+    Input shape: y_true and y_pred (N, ..., K).
+    Equations: v = [#{j : p_j > p_y} < k] per sample, y = argmax t (ties at the k-th place count
+    as in, as TensorFlow's ``in_top_k``); result = mean of v.
+
+    Example:
+        >>> m = TopKCategoricalAccuracy(k=2); m.update_state([[0, 0, 1]], [[0.5, 0.2, 0.3]]); m.result()
+        1.0
+    """
+
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy") -> None:
+        self.k = check_positive_int("k", k)
+        super().__init__(name)
+
+    def values(self, y_true, y_pred):
+        if y_true.shape != y_pred.shape:
+            raise ValueError(
+                f"{self.name}: `y_true` must be one-hot with the shape of `y_pred`. "
+                f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
+            )
+        return _in_top_k(y_pred, xp.argmax(y_true, axis=-1), self.k)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "k": self.k}
+
+
+class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
+    """How often the integer label is among the ``k`` highest predictions.
+
+    Args:
+        k: how many of the top predictions count (default 5).
+        name: default 'sparse_top_k_categorical_accuracy'.
+
+    Input shape: y_pred (N, ..., K); y_true labels (N, ...) or (N, ..., 1).
+    Equations: v = [#{j : p_j > p_y} < k] per sample; result = mean of v.
+
+    Example:
+        >>> m = SparseTopKCategoricalAccuracy(k=2); m.update_state([2], [[0.5, 0.2, 0.3]]); m.result()
+        1.0
+    """
+
+    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy") -> None:
+        super().__init__(k, name)
+
+    def values(self, y_true, y_pred):
+        expected = y_pred.shape[:-1]
+        if y_pred.ndim < 2 or y_true.shape not in (expected, expected + (1,)):
+            raise ValueError(
+                f"{self.name}: `y_true` must hold labels of shape {expected} for `y_pred` of shape "
+                f"{y_pred.shape}. Received: y_true.shape={y_true.shape}"
+            )
+        return _in_top_k(y_pred, y_true.reshape(expected).astype(xp.intp), self.k)
