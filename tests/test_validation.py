@@ -102,9 +102,9 @@ CASES = [
 
 
 def _case_id(case):
-    make, kwargs, error, _ = case
-    name = getattr(make, "__qualname__", "call").replace("<lambda>", "plot_feature_maps")
-    return f"{getattr(make, '__module__', '').replace('redes.', '')}.{name}-{error.__name__}-{sorted(kwargs)[-1]}"
+    make, _, error, message = case
+    name = make.__qualname__.replace("<lambda>", "plot_feature_maps")
+    return f"{name}-{error.__name__}-{message}"
 
 
 @pytest.mark.parametrize("make,kwargs,error,message", CASES, ids=[_case_id(case) for case in CASES])
