@@ -35,6 +35,7 @@ from typing import Callable
 from . import serialization
 from ._math import erfc
 from .backend import xp
+from .validation import check_float
 
 __all__ = [
     "ActivationFunction", "arctan", "argmax", "elu", "exponential", "gelu", "get", "hard_sigmoid", "leaky_relu",
@@ -252,6 +253,17 @@ _REGISTRY: dict[str, tuple[Callable, Callable]] = {
     "mish": (_mish, _mish_backward),
 }
 _ALIASES = {"swish": "silu", "sin": "sine", None: "linear"}
+_PARAMETERS = {"leaky_relu": ("negative_slope",), "elu": ("alpha",)}  # the numbers each activation takes
+
+
+def _check_config(name: str, config: dict) -> dict:
+    """``config`` with every value a finite float, if ``name`` takes each of its keys."""
+    for key in config:
+        if key not in _PARAMETERS.get(name, ()):
+            takes = ", ".join(f"`{p}`" for p in _PARAMETERS.get(name, ())) or "none"
+            raise TypeError(f"Activation '{name}' takes no parameter `{key}` (its parameters: {takes}). "
+                            f"Received: {key}={config[key]!r}")
+    return {key: check_float(key, value) for key, value in config.items()}
 
 
 def get(identifier: str | ActivationFunction | None, **config) -> ActivationFunction:
@@ -271,7 +283,7 @@ def get(identifier: str | ActivationFunction | None, **config) -> ActivationFunc
         name = _ALIASES.get(identifier, identifier)
         if name in _REGISTRY:
             forward, backward = _REGISTRY[name]
-            return ActivationFunction(name, forward, backward, **config)
+            return ActivationFunction(name, forward, backward, **_check_config(name, config))
         valid = sorted(set(_REGISTRY) | {a for a in _ALIASES if a})
         raise ValueError(f"Unknown activation {identifier!r}. Valid names: {', '.join(valid)}.")
     raise TypeError(
@@ -319,7 +331,7 @@ def leaky_relu(x, negative_slope: float = 0.2):
         >>> leaky_relu(np.array([-1.0, 0.0, 2.0]))
         array([-0.2,  0. ,  2. ])
     """
-    return _leaky_relu(x, negative_slope)
+    return _leaky_relu(x, check_float("negative_slope", negative_slope))
 
 
 def elu(x, alpha: float = 1.0):
@@ -329,7 +341,7 @@ def elu(x, alpha: float = 1.0):
         >>> elu(np.array([-1.0, 0.0, 2.0])).round(4)
         array([-0.6321,  0.    ,  2.    ])
     """
-    return _elu(x, alpha)
+    return _elu(x, check_float("alpha", alpha))
 
 
 def sigmoid(x):

@@ -37,6 +37,7 @@ from . import backend, callbacks, datasets, layers, optimizers, plotting
 from .layers.base import Layer
 from .models import Sequential
 from .saving import load_model
+from .validation import check_float, check_one_of, check_positive_int
 
 VALIDATION_SIZE = 5000
 QUICK_SIZES = {"train": 4000, "validation": 1000, "test": 2000}
@@ -90,8 +91,7 @@ def augmentation_layers(dataset: str) -> list[Layer]:
 
 def build_model(preset: str, input_shape: tuple, num_classes: int = 10, augment: Sequence[Layer] = ()) -> Sequential:
     """The preset's Sequential for images ``input_shape`` (H, W, C), with ``augment`` layers after the Input."""
-    if preset not in PRESETS:
-        raise ValueError(f"`preset` must be one of {sorted(PRESETS)}. Received: preset={preset!r}")
+    check_one_of("preset", preset, tuple(PRESETS))
     return Sequential([layers.Input(tuple(input_shape)), *augment, *PRESETS[preset](input_shape, num_classes)],
                       name=preset.replace("-", "_"))
 
@@ -102,7 +102,7 @@ def load_images(dataset: str, quick: bool = False) -> dict[str, tuple[numpy.ndar
 
     The validation set is the last 5,000 training images; ``quick`` keeps the first 4,000 / 1,000 / 2,000.
     """
-    (x_train, y_train), (x_test, y_test) = DATASETS[dataset].load()
+    (x_train, y_train), (x_test, y_test) = DATASETS[check_one_of("dataset", dataset, tuple(DATASETS))].load()
 
     def prepare(x):
         return datasets.scale_images(datasets.add_channel_axis(x) if x.ndim == 3 else x)
@@ -229,31 +229,25 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- parsing
-def _positive_int(text: str) -> int:
+def _parsed(text: str, parse: Callable, check: Callable, expected: str):
+    """``check(parse(text))``, or argparse's error "must be <expected>, not <text>" (argparse names the option)."""
     try:
-        value = int(text)
+        return check(parse(text))
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
-    return value
+        raise argparse.ArgumentTypeError(f"must be {expected}, not {text}") from None
+
+
+def _positive_int(text: str) -> int:
+    return _parsed(text, int, lambda value: check_positive_int("value", value), "a positive integer")
 
 
 def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
-    return value
+    return _parsed(text, float, lambda value: check_float("value", value, 0.0, include_minimum=False),
+                   "a positive number")
 
 
 def _decay_rate(text: str) -> float:
-    value = _positive_float(text)
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], not {text}")
-    return value
+    return _parsed(text, _positive_float, lambda value: check_float("value", value, maximum=1.0), "in (0, 1]")
 
 
 def build_parser() -> argparse.ArgumentParser:

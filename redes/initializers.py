@@ -38,6 +38,7 @@ import numpy
 
 from . import backend, serialization
 from .backend import xp
+from .validation import check_float, check_non_negative_int
 
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer", "LecunNormal",
@@ -87,11 +88,7 @@ class Initializer:
     """
 
     def __init__(self, seed: int | None = None) -> None:
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer))):
-            raise TypeError(f"`seed` must be an integer or None. Received: seed={seed!r}")
-        if seed is not None and seed < 0:
-            raise ValueError(f"`seed` must be a non-negative integer. Received: seed={seed!r}")
-        self.seed = seed
+        self.seed = check_non_negative_int("seed", seed, allow_none=True)
 
     def _generator(self) -> numpy.random.Generator:
         return numpy.random.default_rng(self.seed) if self.seed is not None else backend.rng()
@@ -241,15 +238,6 @@ class LecunNormal(_VarianceScaling):
     scale, mode, distribution = 1.0, "fan_in", "normal"
 
 
-def _check_float(name: str, value, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, numpy.integer, numpy.floating)):
-        raise TypeError(f"`{name}` must be a number. Received: {name}={value!r}")
-    if not math.isfinite(value) or (positive and value <= 0):
-        raise ValueError(f"`{name}` must be a {'positive' if positive else 'finite'} number. "
-                         f"Received: {name}={value!r}")
-    return float(value)
-
-
 def _draw_dtype(dtype) -> tuple[str, str]:
     """(the requested dtype, the dtype to draw in: the generator has no float16)."""
     dtype = backend.standardize_dtype(dtype)
@@ -269,7 +257,7 @@ class Constant(Initializer):
 
     def __init__(self, value: float = 0.0) -> None:
         super().__init__()
-        self.value = _check_float("value", value)
+        self.value = check_float("value", value)
 
     def __call__(self, shape, dtype=None):
         return xp.full(shape, self.value, dtype=backend.standardize_dtype(dtype))
@@ -296,7 +284,7 @@ class RandomUniform(Initializer):
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
-        self.minval, self.maxval = _check_float("minval", minval), _check_float("maxval", maxval)
+        self.minval, self.maxval = check_float("minval", minval), check_float("maxval", maxval)
         if not self.minval < self.maxval:
             raise ValueError(f"`minval` must be less than `maxval`. Received: minval={minval!r}, maxval={maxval!r}")
 
@@ -325,7 +313,7 @@ class RandomNormal(Initializer):
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
-        self.mean, self.stddev = _check_float("mean", mean), _check_float("stddev", stddev, positive=True)
+        self.mean, self.stddev = check_float("mean", mean), check_float("stddev", stddev, 0.0, include_minimum=False)
 
     def _standard(self, generator, shape, draw_dtype):
         return generator.standard_normal(size=shape, dtype=draw_dtype)
@@ -379,7 +367,7 @@ class Orthogonal(Initializer):
 
     def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         super().__init__(seed)
-        self.gain = _check_float("gain", gain)
+        self.gain = check_float("gain", gain)
 
     def __call__(self, shape, dtype=None):
         shape = tuple(shape)
@@ -413,7 +401,7 @@ class Identity(Initializer):
 
     def __init__(self, gain: float = 1.0) -> None:
         super().__init__()
-        self.gain = _check_float("gain", gain)
+        self.gain = check_float("gain", gain)
 
     def __call__(self, shape, dtype=None):
         shape = tuple(shape)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from . import backend
 from .activations import sigmoid, softmax
 from .backend import xp
+from .validation import check_bool, check_float, check_str
 
 __all__ = [
     "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "Huber", "KLDivergence", "LogCosh", "Loss",
@@ -91,9 +92,7 @@ class Loss:
     _min_rank = 1
 
     def __init__(self, name: str | None = None) -> None:
-        if name is not None and (not isinstance(name, str) or not name):
-            raise ValueError(f"`name` must be a non-empty string. Received: name={name!r}")
-        self.name = name or self.default_name
+        self.name = check_str("name", name, allow_none=True) or self.default_name
 
     def __call__(self, y_true, y_pred) -> float:
         """The mean loss over the batch, as a Python float."""
@@ -221,9 +220,7 @@ class _CrossEntropy(Loss):
 
     def __init__(self, from_logits: bool = False, name: str | None = None) -> None:
         super().__init__(name=name)
-        if not isinstance(from_logits, bool):
-            raise TypeError(f"`from_logits` must be True or False. Received: from_logits={from_logits!r}")
-        self.from_logits = from_logits
+        self.from_logits = check_bool("from_logits", from_logits)
 
     def value_from_logits(self, y_true, logits) -> float:
         """The mean loss of the predictions ``activation(logits)``, computed stably from the logits."""
@@ -264,12 +261,7 @@ class _SmoothedCrossEntropy(_CrossEntropy):
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, name: str | None = None) -> None:
         super().__init__(from_logits=from_logits, name=name)
-        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) \
-                or not 0 <= label_smoothing <= 1:
-            raise ValueError(
-                f"`label_smoothing` must be a number in [0, 1]. Received: label_smoothing={label_smoothing!r}"
-            )
-        self.label_smoothing = float(label_smoothing)
+        self.label_smoothing = check_float("label_smoothing", label_smoothing, 0.0, 1.0)
 
     def _convert_targets(self, y_true, y_pred):
         y_true = super()._convert_targets(y_true, y_pred)
@@ -561,11 +553,7 @@ class Huber(Loss):
 
     def __init__(self, delta: float = 1.0, name: str | None = None) -> None:
         super().__init__(name=name)
-        if isinstance(delta, bool) or not isinstance(delta, (int, float)):
-            raise TypeError(f"`delta` must be a positive number. Received: delta={delta!r}")
-        if not delta > 0:
-            raise ValueError(f"`delta` must be a positive number. Received: delta={delta!r}")
-        self.delta = float(delta)
+        self.delta = check_float("delta", delta, 0.0, include_minimum=False)
 
     def _value(self, y_true, y_pred):
         error = y_pred - y_true

@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from .validation import check_int, check_path, check_positive_int
+
 DEFAULT_METRICS = ("loss", "accuracy")
 CORRECT_COLOR = "tab:blue"
 MISTAKE_COLOR = "red"
@@ -37,7 +39,7 @@ def _pyplot():
 def _finish(fig, save_path):
     """Lay out, save if asked, and return ``fig``."""
     if save_path is not None:
-        save_path = os.fspath(save_path)
+        save_path = check_path("save_path", save_path)
         directory = os.path.dirname(save_path)
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -170,10 +172,9 @@ def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarr
     """
     y_true, y_pred = _paired_labels(y_true, y_pred)
     largest = int(max(y_true.max(), y_pred.max()))
+    num_classes = check_positive_int("num_classes", num_classes, allow_none=True)
     if num_classes is None:
         num_classes = largest + 1
-    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}")
     elif largest >= num_classes:
         raise ValueError(f"Labels must be < num_classes={num_classes}. Received a label {largest}.")
     counts = np.bincount(num_classes * y_true + y_pred, minlength=num_classes * num_classes)
@@ -280,9 +281,7 @@ def plot_predictions(images, y_true, y_pred, class_names: Sequence[str] | None =
     y_true, labels = _paired_labels(y_true, y_pred)
     if len(images) != len(y_true):
         raise ValueError(f"`images` has {len(images)} samples but the labels have {len(y_true)}.")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"`n` must be a positive integer. Received: n={n!r}")
-    n = min(int(n), len(images))
+    n = min(check_positive_int("n", n), len(images))
     names = _class_names(class_names, int(max(y_true.max(), labels.max())) + 1)
     probabilities = np.asarray(y_pred)
     confident = probabilities.ndim == 2 and probabilities.shape[1] > 1
@@ -382,11 +381,8 @@ def plot_feature_maps(model, image, layer_index: int, save_path=None):
     model_layers = getattr(model, "layers", None)
     if model_layers is None or not getattr(model, "built", False):
         raise TypeError(f"`model` must be a built model with layers. Received: {model!r}")
-    if isinstance(layer_index, bool) or not isinstance(layer_index, (int, np.integer)) or not (
-            -len(model_layers) <= layer_index < len(model_layers)):
-        raise ValueError(f"`layer_index` must be an integer in [{-len(model_layers)}, {len(model_layers) - 1}]. "
-                         f"Received: layer_index={layer_index!r}")
-    layer_index = int(layer_index) % len(model_layers)
+    layer_index = check_int("layer_index", layer_index, minimum=-len(model_layers),
+                            maximum=len(model_layers) - 1) % len(model_layers)
     image = np.asarray(image)
     expected = tuple(model.input_shape)
     if image.shape != expected and image.shape + (1,) != expected and image.shape != (1, *expected):

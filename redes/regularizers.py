@@ -9,21 +9,11 @@ Keras' defaults: ``l1(0.01)``, ``l2(0.01)``, ``l1_l2(l1=0.0, l2=0.0)``.
 
 from __future__ import annotations
 
-import math
-import numbers
-
 from . import serialization
 from .backend import xp
+from .validation import check_float
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2"]
-
-
-def _validate_factor(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` must be a non-negative number. Received: {name}={value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"`{name}` must be a non-negative finite number. Received: {name}={value!r}")
-    return float(value)
 
 
 class Regularizer:
@@ -42,8 +32,8 @@ class Regularizer:
     """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.l1 = _validate_factor("l1", l1)
-        self.l2 = _validate_factor("l2", l2)
+        self.l1 = check_float("l1", l1, 0.0)
+        self.l2 = check_float("l2", l2, 0.0)
 
     def penalty(self, w) -> float:
         total = 0.0

@@ -25,7 +25,7 @@ import os
 from numbers import Integral, Real
 
 __all__ = [
-    "check_bool", "check_float", "check_int", "check_non_negative_int", "check_one_of", "check_path",
+    "check_bool", "check_float", "check_int", "check_int_sequence", "check_non_negative_int", "check_one_of", "check_path",
     "check_positive_int", "check_str", "check_type", "normalize_padding", "normalize_tuple",
 ]
 
@@ -135,6 +135,32 @@ def check_non_negative_int(name: str, value, allow_none: bool = False) -> int | 
         TypeError: `epochs` must be a non-negative integer. Received: epochs=1.5
     """
     return check_int(name, value, minimum=0, allow_none=allow_none)
+
+
+def check_int_sequence(name: str, value, minimum: int | None = None, min_length: int = 0) -> list[int]:
+    """``value`` (a list or tuple) as a list of ints, each >= ``minimum``, with at least ``min_length`` of them.
+
+    Another container (a str, a set, a number) or an entry that is not an integer (a float, a bool, a
+    str) is a TypeError; too few entries, or one below ``minimum``, a ValueError. The message echoes
+    the whole sequence. NumPy integers are accepted.
+
+    Example:
+        >>> check_int_sequence("layer_sizes", (784, 10), minimum=1, min_length=2)
+        [784, 10]
+        >>> check_int_sequence("layer_sizes", [784, 0], minimum=1, min_length=2)
+        Traceback (most recent call last):
+            ...
+        ValueError: `layer_sizes` must be a list of at least 2 positive integers. Received: layer_sizes=[784, 0]
+    """
+    entries = {None: "integers", 0: "non-negative integers", 1: "positive integers"}.get(minimum,
+                                                                                      f"integers >= {minimum}")
+    expected = f"a list of {f'at least {min_length} ' if min_length else ''}{entries}"
+    if not isinstance(value, (list, tuple)) or any(isinstance(entry, bool) or not isinstance(entry, Integral)
+                                                   for entry in value):
+        raise _fail(TypeError, name, expected, value)
+    if len(value) < min_length or (minimum is not None and any(entry < minimum for entry in value)):
+        raise _fail(ValueError, name, expected, value)
+    return [int(entry) for entry in value]
 
 
 def check_float(name: str, value, minimum: float | None = None, maximum: float | None = None, *,

@@ -42,7 +42,7 @@ def test_seed_makes_initial_weights_repeatable():
 
 
 @pytest.mark.parametrize("seed,kernel_initializer,error", [
-    (-1, "glorot_uniform", ValueError), (1.5, "glorot_uniform", ValueError),
+    (-1, "glorot_uniform", ValueError), (1.5, "glorot_uniform", TypeError),
     (3, lambda shape, dtype=None: np.zeros(shape, dtype), TypeError),
 ])
 def test_bad_seed(seed, kernel_initializer, error):

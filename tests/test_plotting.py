@@ -220,7 +220,7 @@ def test_plot_feature_maps_match_the_layer_outputs(tmp_path):
 @pytest.mark.parametrize("image_shape, layer_index, error, message", [
     ((10, 10, 1), 3, ValueError, "not feature maps"),
     ((10, 10, 1), 4, ValueError, "layer_index"),
-    ((10, 10, 1), 1.0, ValueError, "layer_index"),
+    ((10, 10, 1), 1.0, TypeError, "layer_index"),
     ((8, 8, 1), 0, ValueError, "input shape"),
 ])
 def test_plot_feature_maps_bad_inputs(image_shape, layer_index, error, message):

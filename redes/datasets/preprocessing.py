@@ -10,9 +10,9 @@ Example:
 
 from __future__ import annotations
 
-import numbers
-
 import numpy
+
+from ..validation import check_int, check_positive_int
 
 
 def scale_images(images, dtype="float32") -> numpy.ndarray:
@@ -68,10 +68,9 @@ def to_categorical(labels, num_classes: int | None = None, dtype="float32") -> n
     if labels.size and labels.min() < 0:
         raise ValueError(f"`labels` must be >= 0. Received a label {labels.min()}.")
     largest = int(labels.max()) if labels.size else -1
+    num_classes = check_positive_int("num_classes", num_classes, allow_none=True)
     if num_classes is None:
         num_classes = largest + 1
-    elif isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 1:
-        raise ValueError(f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}")
     elif largest >= num_classes:
         raise ValueError(f"`labels` must be < num_classes={num_classes}. Received a label {largest}.")
     one_hot = numpy.zeros((labels.size, int(num_classes)), dtype=dtype)
@@ -97,9 +96,5 @@ def train_validation_split(x, y, validation_size: int = 5000):
     x, y = numpy.asarray(x), numpy.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"`x` and `y` must have the same number of samples. Received {len(x)} and {len(y)}.")
-    if isinstance(validation_size, bool) or not isinstance(validation_size, numbers.Integral) \
-            or not 0 < validation_size < len(x):
-        raise ValueError(f"`validation_size` must be an integer in [1, {len(x) - 1}]. "
-                         f"Received: validation_size={validation_size!r}")
-    cut = len(x) - int(validation_size)
+    cut = len(x) - check_int("validation_size", validation_size, minimum=1, maximum=len(x) - 1)
     return (x[:cut], y[:cut]), (x[cut:], y[cut:])

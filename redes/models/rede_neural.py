@@ -8,6 +8,7 @@ from .. import activations, initializers, regularizers
 from ..layers.core import Input
 from ..layers.dense import Dense
 from ..serialization import serialize
+from ..validation import check_int_sequence, check_non_negative_int
 from .sequential import Sequential, _layers_from_config
 
 
@@ -43,15 +44,9 @@ class RedeNeural(Sequential):
     def __init__(self, layer_sizes, activation="relu", output_activation="linear",
                  kernel_initializer="glorot_uniform", kernel_regularizer=None, name: str | None = None,
                  dtype=None, seed: int | None = None) -> None:
-        sizes = list(layer_sizes) if isinstance(layer_sizes, (list, tuple)) else None
-        if sizes is None or len(sizes) < 2 or any(
-                isinstance(s, bool) or not isinstance(s, int) or s <= 0 for s in sizes):
-            raise ValueError(
-                "`layer_sizes` must be a list of at least two positive integers, [inputs, ..., outputs]. "
-                f"Received: layer_sizes={layer_sizes!r}"
-            )
+        sizes = check_int_sequence("layer_sizes", layer_sizes, minimum=1, min_length=2)  # [inputs, ..., outputs]
         self.layer_sizes = sizes
-        self.seed = seed
+        self.seed = seed = check_non_negative_int("seed", seed, allow_none=True)
         self.loss_history: list[float] = []
         self._arguments = {"activation": activations.get(activation),
                            "output_activation": activations.get(output_activation),
@@ -129,8 +124,6 @@ def _seeded(kernel_initializer, seed, offset: int):
     """``kernel_initializer`` with seed ``seed + offset`` (unchanged when ``seed`` is None)."""
     if seed is None:
         return kernel_initializer
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer or None. Received: seed={seed!r}")
     initializer = initializers.get(kernel_initializer)
     if not isinstance(initializer, initializers.Initializer):
         raise TypeError(
