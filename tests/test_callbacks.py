@@ -407,3 +407,29 @@ def test_auto_mode_uses_the_model_metrics_and_rejects_unknown_names():
 def test_bad_arguments(factory, name, error):
     with pytest.raises(error, match=f"`{name}`"):
         factory()
+
+
+def test_logs_are_read_per_batch_only_when_a_callback_or_the_bar_takes_them(monkeypatch):
+    from redes.models.objectives import Objectives
+    reads = []
+    logs = Objectives.logs
+    monkeypatch.setattr(Objectives, "logs", lambda self: (reads.append(1), logs(self))[1])
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 3), dtype=np.float32), rng.integers(0, 2, 64)
+    model = Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    assert len(reads) == 2  # once per epoch, none of the 16 steps
+
+    class PerBatch(callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.seen.append(sorted(logs))
+
+    reads.clear()
+    per_batch = PerBatch()
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[per_batch])
+    assert per_batch.seen == [["accuracy", "loss"]] * 8 and len(reads) == 9

@@ -110,3 +110,13 @@ class CallbackList:
     def call(self, hook: str, *args) -> None:
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
+
+    def implements(self, hook: str) -> bool:
+        """Whether some callback overrides ``hook``: ``fit`` skips the per-batch hooks (and the logs
+        they take) when none does.
+
+        Example:
+            >>> CallbackList([History()], model=None, params={}).implements("on_train_batch_end")
+            False
+        """
+        return any(getattr(type(callback), hook) is not getattr(Callback, hook) for callback in self.callbacks)

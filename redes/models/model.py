@@ -353,17 +353,24 @@ class Model(Layer):
         """
         self._reset_metrics()
         order = rng().permutation(len(x)) if shuffle else None
+        batch_begin = callback_list.implements("on_train_batch_begin")
+        batch_end = callback_list.implements("on_train_batch_end")
+        shown = not bar.disable  # the running logs are read and formatted only if shown or a callback takes them
         for step in range(steps):
             where = f"epoch {epoch + 1}, step {step + 1}/{steps}"
             try:
-                callback_list.call("on_train_batch_begin", step, None)
+                if batch_begin:
+                    callback_list.call("on_train_batch_begin", step, None)
                 batch = slice(step * batch_size, (step + 1) * batch_size)
                 index = order[batch] if order is not None else batch
                 self.train_step(x[index], y[index])
-                logs = self._logs()
                 bar.update(1)
-                bar.set_postfix_str(_format_logs(logs), refresh=False)
-                callback_list.call("on_train_batch_end", step, logs)
+                if shown or batch_end:
+                    logs = self._logs()
+                    if shown:
+                        bar.set_postfix_str(_format_logs(logs), refresh=False)
+                    if batch_end:
+                        callback_list.call("on_train_batch_end", step, logs)
             except NonFiniteError as error:
                 self.stop_training = True
                 warnings.warn(f"Training stopped at {where}: {error}. The weights are those from before this "
