@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..backend import xp
 from ..validation import check_float
 from .base import Metric
-from .metrics_utils import _squeeze_or_expand
+from .metrics_utils import _check_one_hot, _squeeze_or_expand
 
 
 class SparseCategoricalAccuracy(Metric):
@@ -58,11 +58,7 @@ class CategoricalAccuracy(Metric):
         super().__init__(name)
 
     def values(self, y_true, y_pred):
-        if y_true.shape != y_pred.shape:
-            raise ValueError(
-                f"{self.name}: `y_true` must be one-hot with the shape of `y_pred`. "
-                f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
-            )
+        _check_one_hot(self.name, y_true, y_pred)
         return xp.argmax(y_pred, axis=-1) == xp.argmax(y_true, axis=-1)
 
 

@@ -79,6 +79,13 @@ class _ArrayResult(numpy.ndarray):
         return repr(numpy.asarray(self))
 
 
+def _check_one_hot(name: str, y_true, y_pred) -> None:
+    """ValueError unless ``y_true`` is one-hot targets of ``y_pred``'s shape (the categorical metrics)."""
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{name}: `y_true` must be one-hot with the shape of `y_pred`. "
+                         f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}")
+
+
 def _weights_per_row(sample_weight, rows: int, batch: int):
     """Per-sample weights (N,) (or one number) repeated over the rows each sample spans; None stays None."""
     if sample_weight is None:

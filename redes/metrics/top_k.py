@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..backend import xp
 from ..validation import check_positive_int
 from .base import Metric
+from .metrics_utils import _check_one_hot
 
 
 def _in_top_k(scores, labels, k: int):
@@ -38,11 +39,7 @@ class TopKCategoricalAccuracy(Metric):
         super().__init__(name)
 
     def values(self, y_true, y_pred):
-        if y_true.shape != y_pred.shape:
-            raise ValueError(
-                f"{self.name}: `y_true` must be one-hot with the shape of `y_pred`. "
-                f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
-            )
+        _check_one_hot(self.name, y_true, y_pred)
         return _in_top_k(y_pred, xp.argmax(y_true, axis=-1), self.k)
 
     def get_config(self) -> dict:
