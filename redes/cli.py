@@ -19,6 +19,8 @@ Presets (``PRESETS``), for images (H, W, C) and K classes:
     bn-cnn  the MNIST CNN of the batch-normalization notes: Conv2D(32, 3×3, relu) → BatchNormalization →
             Conv2D(64, 3×3, relu) → BatchNormalization → MaxPooling2D(2) → Flatten → Dense(128, relu)
             → BatchNormalization → Dense(K, softmax)
+    lstm    each image as a sequence of its H rows: Reshape(H, W·C) → LSTM(128) → Dense(K, softmax)
+    gru     the same with GRU(128)
 """
 
 from __future__ import annotations
@@ -80,7 +82,23 @@ def bn_cnn(input_shape: tuple, num_classes: int) -> list[Layer]:
             layers.Dense(num_classes, activation="softmax")]
 
 
-PRESETS: dict[str, Callable[[tuple, int], list[Layer]]] = {"mlp": mlp, "cnn": cnn, "bn-cnn": bn_cnn}
+def lstm(input_shape: tuple, num_classes: int) -> list[Layer]:
+    """Each image read as a sequence of its H rows (W·C values each) by an LSTM(128)."""
+    return _rows(input_shape) + [layers.LSTM(128), layers.Dense(num_classes, activation="softmax")]
+
+
+def gru(input_shape: tuple, num_classes: int) -> list[Layer]:
+    """Each image read as a sequence of its H rows (W·C values each) by a GRU(128)."""
+    return _rows(input_shape) + [layers.GRU(128), layers.Dense(num_classes, activation="softmax")]
+
+
+def _rows(input_shape: tuple) -> list[Layer]:
+    height, width, channels = input_shape
+    return [layers.Reshape((height, width * channels))]
+
+
+PRESETS: dict[str, Callable[[tuple, int], list[Layer]]] = {"mlp": mlp, "cnn": cnn, "bn-cnn": bn_cnn, "lstm": lstm,
+                                                           "gru": gru}
 
 
 def augmentation_layers(dataset: str) -> list[Layer]:

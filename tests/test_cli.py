@@ -26,7 +26,7 @@ def test_help_everywhere(argv, capsys):
 def test_python_dash_m_redes_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "redes", "train", "--help"], capture_output=True, text=True,
                             cwd=Path(__file__).parent.parent, timeout=120)
-    assert result.returncode == 0 and "--model {mlp,cnn,bn-cnn}" in result.stdout
+    assert result.returncode == 0 and "--model {mlp,cnn,bn-cnn,lstm,gru}" in result.stdout
     result = subprocess.run([sys.executable, "-m", "redes", "train", "--model", "resnet"], capture_output=True,
                             text=True, cwd=Path(__file__).parent.parent, timeout=120)
     assert result.returncode == 2 and "invalid choice: 'resnet'" in result.stderr
@@ -64,6 +64,10 @@ def test_presets():
     augmented = cli.build_model("cnn", (28, 28, 1), augment=cli.augmentation_layers("fashion-mnist"))
     assert isinstance(augmented.layers[0], layers.RandomFlip)
     assert not any(isinstance(layer, layers.RandomFlip) for layer in cli.augmentation_layers("mnist"))
+    lstm = cli.build_model("lstm", (28, 28, 1))
+    assert [type(layer).__name__ for layer in lstm.layers] == ["Reshape", "LSTM", "Dense"]
+    assert lstm.count_params() == 4 * (28 * 128 + 128 * 128 + 128) + 129 * 10  # Keras' LSTM(128) on 28 features
+    assert cli.build_model("gru", (32, 32, 3)).layers[0].output_shape == (32, 96)
     with pytest.raises(ValueError, match="`preset` must be one of"):
         cli.build_model("resnet", (28, 28, 1))
 
@@ -111,7 +115,8 @@ def test_evaluate_a_missing_file_fails_clearly(tmp_path, capsys):
 
 
 @needs_data
-@pytest.mark.parametrize("preset, dataset", [("cnn", "fashion-mnist"), ("bn-cnn", "mnist")])
+@pytest.mark.parametrize("preset, dataset", [("cnn", "fashion-mnist"), ("bn-cnn", "mnist"), ("lstm", "mnist"),
+                                             ("gru", "fashion-mnist")])
 def test_conv_presets_learn_in_quick_mode(preset, dataset, tmp_path, capsys):
     assert cli.main(["train", "--quick", "--model", preset, "--dataset", dataset, "--out", str(tmp_path),
                      "--verbose", "0", "--seed", "0", "--lr-decay", "0.5"]) == 0

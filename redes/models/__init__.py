@@ -4,3 +4,5 @@ from .functional import Functional
 from .model import Model
 from .rede_neural import RedeNeural
 from .sequential import Sequential
+
+__all__ = ["Functional", "Model", "RedeNeural", "Sequential"]

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from ..backend import xp
 from ..layers.base import same_shape
-from ..validation import (check_bool, check_float, check_non_negative_int, check_positive_int,  # noqa: F401
-                          check_type)
-
-# check_bool, check_non_negative_int and check_positive_int are imported from here by model.py.
+from ..validation import check_float, check_type
 
 
 class Samples:

@@ -15,8 +15,8 @@ from ..callbacks import CallbackList, History
 from ..layers.base import Layer, format_shape, same_shape
 from ..tensor import Tensor4D
 from ..utils import deferred_interrupt
-from ._validation import (Samples, as_array, check_bool, check_input_shape, check_non_negative_int,
-                          check_positive_int, check_same_length, per_endpoint, split_validation)
+from ..validation import check_bool, check_non_negative_int, check_positive_int
+from ._validation import Samples, as_array, check_input_shape, check_same_length, per_endpoint, split_validation
 from .objectives import Objectives
 from .summary import print_summary
 
