@@ -7,6 +7,7 @@ from .convolution import Conv1D, Conv2D
 from .core import Flatten, Input, Reshape
 from .dense import Dense
 from .dropout import Dropout
+from .embedding import Embedding
 from .merge import Add, Average, Concatenate, Multiply, Subtract
 from .node import SymbolicTensor
 from .normalization import BatchNormalization, LayerNormalization
@@ -15,8 +16,8 @@ from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D
 
 __all__ = [
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Concatenate",
-    "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "Layer", "LayerNormalization", "LeakyReLU",
-    "MaxPooling1D", "MaxPooling2D", "Multiply", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
-    "ReLU", "Reshape", "Softmax", "Subtract", "SymbolicTensor",
+    "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "Layer", "LayerNormalization",
+    "LeakyReLU", "MaxPooling1D", "MaxPooling2D", "Multiply", "RandomFlip", "RandomRotation", "RandomTranslation",
+    "RandomZoom", "ReLU", "Reshape", "Softmax", "Subtract", "SymbolicTensor",
 ]
