@@ -3,19 +3,22 @@
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .augmentation import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from .base import Layer
-from .convolution import Conv2D
+from .convolution import Conv1D, Conv2D
 from .core import Flatten, Input, Reshape
 from .dense import Dense
 from .dropout import Dropout
+from .embedding import Embedding
 from .merge import Add, Average, Concatenate, Multiply, Subtract
 from .node import SymbolicTensor
 from .normalization import BatchNormalization, LayerNormalization
-from .pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
+from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                      GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
 from .recurrent import GRU, LSTM, SimpleRNN
 
 __all__ = [
-    "Activation", "Add", "Average", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D", "Dense",
-    "Dropout", "ELU", "Flatten", "GRU", "LSTM", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Input", "Layer",
-    "LayerNormalization", "LeakyReLU", "MaxPooling2D", "Multiply", "RandomFlip", "RandomRotation",
+    "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Concatenate",
+    "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU", "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "LSTM", "Layer",
+    "LayerNormalization", "LeakyReLU", "MaxPooling1D", "MaxPooling2D", "Multiply", "RandomFlip", "RandomRotation",
     "RandomTranslation", "RandomZoom", "ReLU", "Reshape", "SimpleRNN", "Softmax", "Subtract", "SymbolicTensor",
 ]
