@@ -428,6 +428,8 @@ _REGISTRY = {
     "constant": Constant,
     "random_uniform": RandomUniform,
     "random_normal": RandomNormal,
+    "uniform": RandomUniform,  # Keras' short names (Embedding's default is 'uniform')
+    "normal": RandomNormal,
     "truncated_normal": TruncatedNormal,
     "orthogonal": Orthogonal,
     "identity": Identity,

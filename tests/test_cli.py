@@ -115,8 +115,7 @@ def test_evaluate_a_missing_file_fails_clearly(tmp_path, capsys):
 
 
 @needs_data
-@pytest.mark.parametrize("preset, dataset", [("cnn", "fashion-mnist"), ("bn-cnn", "mnist"), ("lstm", "mnist"),
-                                             ("gru", "fashion-mnist")])
+@pytest.mark.parametrize("preset, dataset", [("cnn", "fashion-mnist"), ("bn-cnn", "mnist")])
 def test_conv_presets_learn_in_quick_mode(preset, dataset, tmp_path, capsys):
     assert cli.main(["train", "--quick", "--model", preset, "--dataset", dataset, "--out", str(tmp_path),
                      "--verbose", "0", "--seed", "0", "--lr-decay", "0.5"]) == 0
@@ -133,3 +132,13 @@ def test_conv_presets_learn_in_quick_mode(preset, dataset, tmp_path, capsys):
         assert results["train_accuracy"] > 0.5                       # chance is 0.1
     else:
         assert results["test_accuracy"] > 0.5
+
+
+@needs_data
+@pytest.mark.parametrize("preset", ["lstm", "gru"])
+def test_recurrent_presets_learn_mnist_rows_in_quick_mode(preset, tmp_path):
+    assert cli.main(["train", "--quick", "--model", preset, "--epochs", "2", "--out", str(tmp_path), "--verbose", "0",
+                     "--seed", "0"]) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["epochs"] == 2 and results["test_accuracy"] > 0.5  # chance is 0.1
+    assert (tmp_path / "model.redes").exists()

@@ -61,7 +61,7 @@ def test_causal_pads_before_only_and_keeps_the_length():
 
 @pytest.mark.parametrize("rank", [1, 2, 3])
 def test_geometry_is_one_axis_per_spatial_dimension(rank):
-    spatial, window, strides, dilation = (7, 6, 5)[:rank], (3, 2, 4)[:rank], (2, 1, 3)[:rank], None
+    spatial, window, strides, dilation = (7, 6, 8)[:rank], (3, 2, 4)[:rank], (2, 1, 3)[:rank], None
     axes = _windows.geometry(spatial, window, strides, "same", dilation)
     assert axes == tuple(_windows.axis(*args, "same") for args in zip(spatial, window, strides))
     assert _windows.output_shape(axes) == tuple(math.ceil(n / s) for n, s in zip(spatial, strides))
@@ -146,3 +146,9 @@ def test_normalize_padding_lists_what_the_layer_accepts():
         normalize_padding("causal")
     with pytest.raises(TypeError, match=r"'valid', 'same', 'causal'. Received: padding=3"):
         normalize_padding(3, ("valid", "same", "causal"))
+
+
+def test_a_window_longer_than_a_valid_axis_is_a_clear_error():
+    with pytest.raises(ValueError, match="window of 7 .* does not fit in an axis of length 5 with padding='valid'"):
+        _windows.axis(5, 4, 1, "valid", 2)
+    assert _windows.output_lengths((None, 9), (3, 3), (1, 2), "valid") == (None, 4)

@@ -66,6 +66,9 @@ def axis(size: int, window: int, stride: int, padding: str, dilation: int = 1) -
     """The geometry of one spatial axis for 'valid', 'same' or 'causal' padding."""
     extent = (window - 1) * dilation + 1  # k_eff
     if padding == "valid":
+        if size < extent:  # reached at run time by an input of variable length (None) that is too short
+            raise ValueError(f"A window of {extent} (window {window}, dilation {dilation}) does not fit in an axis "
+                             f"of length {size} with padding='valid': the input is too short; use padding='same'.")
         return Axis(size, (size - extent) // stride + 1, 0, 0, stride, dilation)
     out = -(-size // stride)
     if padding == "causal":
@@ -92,6 +95,14 @@ def geometry(spatial_shape: tuple, window: tuple, strides: tuple, padding: str,
 def output_shape(axes: tuple[Axis, ...]) -> tuple[int, ...]:
     """The output's spatial shape."""
     return tuple(a.out for a in axes)
+
+
+def output_lengths(spatial_shape: tuple, window: tuple, strides: tuple, padding: str,
+                   dilation: tuple | None = None) -> tuple:
+    """The output's spatial shape for an input shape that may hold None (a variable length: None out)."""
+    dilation = (1,) * len(spatial_shape) if dilation is None else tuple(dilation)
+    return tuple(None if n is None else axis(n, k, s, padding, d).out
+                 for n, k, s, d in zip(spatial_shape, window, strides, dilation))
 
 
 def is_padded(axes: tuple[Axis, ...]) -> bool:
@@ -130,7 +141,7 @@ def check_spatial_shape(layer, input_shape: tuple, rank: int, window: tuple, pad
         )
     dilation = (1,) * rank if dilation is None else tuple(dilation)
     extents = tuple((k - 1) * d + 1 for k, d in zip(window, dilation))
-    if padding == "valid" and any(n < e for n, e in zip(input_shape, extents)):
+    if padding == "valid" and any(n is not None and n < e for n, e in zip(input_shape, extents)):
         needs = " and ".join(f"{name} >= {e}" for name, e in zip(AXIS_NAMES[rank], extents))
         raise ValueError(
             f"{kind} '{layer.name}' with padding='valid' needs inputs of shape {expected} with "

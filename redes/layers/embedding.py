@@ -9,8 +9,6 @@ from ..tensor import Tensor4D
 from ..validation import check_bool, check_positive_int
 from .base import Layer
 
-# Keras names its default initializer 'uniform' (RandomUniform(-0.05, 0.05)) and also accepts 'normal'.
-_INITIALIZER_ALIASES = {"uniform": "random_uniform", "normal": "random_normal"}
 
 
 def _scatter_rows(indices, rows, vocabulary: int):
@@ -76,8 +74,6 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         self.input_dim = check_positive_int("input_dim", input_dim)
         self.output_dim = check_positive_int("output_dim", output_dim)
-        if isinstance(embeddings_initializer, str):
-            embeddings_initializer = _INITIALIZER_ALIASES.get(embeddings_initializer, embeddings_initializer)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.mask_zero = check_bool("mask_zero", mask_zero)

@@ -80,7 +80,8 @@ class _Conv(KernelLayer):
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         *spatial, _ = self._check_input(input_shape)
-        return _windows.output_shape(self._geometry(tuple(spatial))) + (self.filters,)
+        return _windows.output_lengths(tuple(spatial), self.kernel_size, self.strides, self.padding,
+                                       self.dilation_rate) + (self.filters,)
 
     def _pointwise(self) -> bool:
         """A 1×1 window with stride 1: the im2col matrix is the input itself."""

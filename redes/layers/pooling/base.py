@@ -41,8 +41,7 @@ class _Pooling(Layer):
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         *spatial, channels = self._check_input(input_shape)
-        axes = _windows.geometry(tuple(spatial), self.pool_size, self.strides, self.padding)
-        return _windows.output_shape(axes) + (channels,)
+        return _windows.output_lengths(tuple(spatial), self.pool_size, self.strides, self.padding) + (channels,)
 
     def _windows(self, spatial_shape: tuple) -> tuple:
         """``(axes, offsets, tiled)``; tiled: the windows partition the input exactly."""

@@ -1,0 +1,83 @@
+"""Inputs of variable length: ``Input(shape=(None, ...))``, batches of different lengths between calls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import redes
+from redes import Model, Sequential, layers
+from redes.layers.base import same_shape
+
+
+def batch(steps, features=3, count=16, seed=0):
+    return np.random.default_rng(seed + steps).standard_normal((count, steps, features)).astype("float32")
+
+
+def test_a_recurrent_model_built_on_none_takes_any_length():
+    model = Sequential([layers.Input((None, 3)), layers.LSTM(4, return_sequences=True), layers.GRU(5),
+                        layers.Dense(2, activation="softmax")])
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any("(None, None, 4)" in line for line in lines) and model.input_shape == (None, 3)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    labels = np.random.default_rng(1).integers(0, 2, 16)
+    for steps in (4, 9, 1):
+        history = model.fit(batch(steps), labels, batch_size=8, verbose=0)
+        assert np.isfinite(history.history["loss"][0])
+        assert model.predict(batch(steps)).shape == (16, 2)
+
+
+def test_per_step_outputs_follow_the_length_of_each_batch():
+    model = Sequential([layers.Input((None, 3)), layers.SimpleRNN(4, return_sequences=True),
+                        layers.Dense(3, activation="softmax")])
+    assert model.output_shape == (None, 3)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    for steps in (5, 7):
+        labels = np.random.default_rng(steps).integers(0, 3, (16, steps))  # one label per step
+        model.fit(batch(steps), labels, batch_size=8, verbose=0)
+        assert model.predict(batch(steps)).shape == (16, steps, 3)
+        y = model(batch(steps)[:2])
+        assert y.shape == (2, steps, 3) and model.backward(np.ones_like(y)).shape == (2, steps, 3)
+
+
+def test_embedding_and_convolutions_on_sequences_of_any_length():
+    model = Sequential([layers.Input((None,)), layers.Embedding(50, 8), layers.Conv1D(4, 3, padding="same"),
+                        layers.MaxPooling1D(), layers.Conv1D(4, 2), layers.GlobalMaxPooling1D(), layers.Dense(2)])
+    assert [layer.output_shape for layer in model.layers[:4]] == [(None, 8), (None, 4), (None, 4), (None, 4)]
+    model.compile("adam", "mse")
+    rng = np.random.default_rng(0)
+    for steps in (6, 11):
+        model.fit(rng.integers(0, 50, (8, steps)), rng.standard_normal((8, 2)), verbose=0)
+    with pytest.raises(ValueError, match="does not fit in an axis of length 1 with padding='valid'"):
+        model.predict(rng.integers(0, 50, (2, 2)))  # after pooling, 1 step: too short for the window of 2
+
+
+def test_functional_model_on_none_saves_and_loads(tmp_path):
+    inputs = layers.Input((None, 3))
+    outputs = layers.Dense(2)(layers.LSTM(3, return_sequences=True)(inputs))
+    model = Model(inputs, outputs)
+    assert model.output_shape == (None, 2)
+    model.save(tmp_path / "variable.redes")
+    loaded = redes.load_model(tmp_path / "variable.redes")
+    for steps in (2, 8):
+        np.testing.assert_array_equal(loaded.predict(batch(steps)), model.predict(batch(steps)))
+
+
+def test_a_weight_that_would_depend_on_a_variable_length_is_a_clear_error():
+    with pytest.raises(ValueError, match="weight's shape must be known.*None"):
+        Sequential([layers.Input((None, 3)), layers.Flatten(), layers.Dense(2)])
+    with pytest.raises(ValueError, match="use -1"):
+        Sequential([layers.Input((None, 3)), layers.Reshape((6,))])
+    assert Sequential([layers.Input((None, 3)), layers.Reshape((-1,))]).output_shape == (None,)
+
+
+@pytest.mark.parametrize("shape", [(0,), (None, 0), ("3",), (2.5,), (True,)])
+def test_input_takes_positive_lengths_or_none(shape):
+    with pytest.raises(ValueError, match="positive integers or None"):
+        layers.Input(shape)
+
+
+def test_same_shape_treats_none_as_any_length():
+    assert same_shape((None, 3), (7, 3)) and same_shape((5, 3), (None, 3)) and same_shape((3,), (1, 3))
+    assert not same_shape((None, 3), (7, 4)) and not same_shape((None, 3), (2, 7, 3))
