@@ -1,6 +1,6 @@
 """Run the redes benchmark suite, against TensorFlow when it is installed.
 
-    python -m benchmarks [--quick] [--no-tf] [--threads N] [--sections mlp,cnn,layers,efficiency,memory,scaling]
+    python -m benchmarks [--quick] [--no-tf] [--threads N] [--sections mlp,cnn,sequences,layers,efficiency,memory,scaling]
 
 Prints a table of medians and redes/TF ratios and writes benchmarks/results/<quick|full>.md and .csv.
 See benchmarks/README.md for what each row measures and the targets.
@@ -18,13 +18,14 @@ from . import _harness
 from ._harness import Worker, interleaved, median
 from .tasks import LAYER_CASES
 
-SECTIONS = ("mlp", "cnn", "layers", "efficiency", "memory", "scaling")
+SECTIONS = ("mlp", "cnn", "sequences", "layers", "efficiency", "memory", "scaling")
 TARGETS = {  # benchmark -> (largest allowed redes/TF ratio, text)
     "MLP train step (batch 32)": (0.6, "<= 0.6x TF"),
     "MLP train step inside fit (batch 32)": (0.6, "<= 0.6x TF"),
     "CNN train step (batch 128)": (1.3, "<= 1.3x TF"),
     "CNN train step inside fit (batch 128)": (1.3, "<= 1.3x TF"),
     "CNN inference": (1.2, "<= 1.2x TF"),
+    "LSTM(128) train step (batch 64, 28 steps)": (1.5, "<= 1.5x TF"),
 }
 
 
@@ -106,6 +107,12 @@ class Suite:
         images = 1280 if self.quick else 10000
         self.compare("cnn", "CNN inference", "inference", rounds=2 if self.quick else 4, repeats=2,
                      unit="images/s", scale=1.0, per=images, invert=True, batch=128, samples=images)
+
+    def sequences(self) -> None:
+        print("MNIST rows as sequences: LSTM(128) or GRU(128) → Dense(10), Adam, batch 64")
+        for kind in ("lstm", "gru"):
+            self.compare("sequences", f"{kind.upper()}(128) train step (batch 64, 28 steps)", "train_step",
+                         rounds=3 if self.quick else 5, repeats=5 if self.quick else 10, model=kind, batch=64)
 
     def layers(self) -> None:
         print("One layer, forward (training) + backward")

@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 MNIST_SHAPE = (28, 28, 1)
+ROWS_SHAPE = (28, 28)  # an MNIST image as a sequence of 28 rows of 28 pixels
 
 
 def _tf():
@@ -54,6 +55,22 @@ def build_cnn(framework: str):
     return model
 
 
+def build_recurrent(framework: str, kind: str):
+    """MNIST rows as sequences: Input(28, 28) → LSTM(128) or GRU(128) → Dense(10, softmax), Adam."""
+    layers, Sequential, optimizers = _api(framework)
+    model = Sequential([layers.Input(ROWS_SHAPE), getattr(layers, kind.upper())(128),
+                        layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def _builder(model: str):
+    """The model's constructor and input shape (without the batch)."""
+    if model in ("lstm", "gru"):
+        return (lambda framework: build_recurrent(framework, model)), ROWS_SHAPE
+    return (build_mlp, (784,)) if model == "mlp" else (build_cnn, MNIST_SHAPE)
+
+
 def ready(framework: str, state: dict) -> str:
     """Import the framework, so that no worker is still starting while another is timed."""
     _api(framework)
@@ -85,8 +102,8 @@ def _random_batch(shape: tuple, batch: int, seed: int = 0):
 # ------------------------------------------------------------------ whole models
 def train_step(framework: str, state: dict, model: str, batch: int, repeats: int, warmup: int = 3) -> list[float]:
     """One ``train_on_batch`` on a fixed random batch."""
-    net = _cached(state, (model, "train"), lambda: (build_mlp if model == "mlp" else build_cnn)(framework))
-    shape = (784,) if model == "mlp" else MNIST_SHAPE
+    build, shape = _builder(model)
+    net = _cached(state, (model, "train"), lambda: build(framework))
     x, y = _random_batch(shape, batch)
     return _timed(lambda: net.train_on_batch(x, y), repeats, warmup)
 
@@ -129,6 +146,9 @@ LAYER_CASES = {
     "MaxPooling2D 2x2": (("MaxPooling2D", {"pool_size": 2}), (128, 24, 24, 64)),
     "BatchNormalization": (("BatchNormalization", {}), (128, 24, 24, 64)),
     "Dense 1024->1024": (("Dense", {"units": 1024}), (256, 1024)),
+    "Conv1D 5 64->64, 100 steps": (("Conv1D", {"filters": 64, "kernel_size": 5}), (64, 100, 64)),
+    "LSTM(128), 28 steps of 28": (("LSTM", {"units": 128}), (64, 28, 28)),
+    "GRU(128), 28 steps of 28": (("GRU", {"units": 128}), (64, 28, 28)),
 }
 
 
