@@ -36,7 +36,11 @@ class Tensor4D:
     Wrapping and unwrapping are O(1): ``np.asarray(t)`` shares memory with ``t``.
 
     An output made by an activation may carry its pre-activation as ``logits`` (a :class:`Logits`);
-    every other tensor has ``logits=None``. Wrapping a Tensor4D again keeps the data, not the logits.
+    every other tensor has ``logits=None``. A sequence may carry a ``mask``, a boolean array
+    (batch, steps), True where a step holds data and False where it is padding (Keras' mask: made
+    by ``Embedding(mask_zero=True)`` or ``Masking``, passed on by the layers that support it, read by
+    the recurrent layers, GlobalAveragePooling1D and the losses). Wrapping a Tensor4D again keeps the
+    data and the mask, not the logits.
 
     Every layer receives and returns a Tensor4D, whatever the rank of its data. The rule for
     windowed layers (convolution and pooling of 1, 2 or 3 spatial axes): the channels are the last
@@ -58,10 +62,11 @@ class Tensor4D:
         (2, 1, 1, 10)
     """
 
-    __slots__ = ("data", "logits")
+    __slots__ = ("data", "logits", "mask")
 
-    def __init__(self, data, logits: Logits | None = None) -> None:
+    def __init__(self, data, logits: Logits | None = None, mask=None) -> None:
         if isinstance(data, Tensor4D):
+            mask = data.mask if mask is None else mask
             data = data.data
         if not hasattr(data, "ndim") or data.ndim != 4:
             shape = getattr(data, "shape", None)
@@ -74,8 +79,12 @@ class Tensor4D:
         if logits is not None and getattr(logits.values, "shape", None) != data.shape:
             raise ValueError(f"`logits` must have the output's shape {data.shape}. "
                              f"Received shape {getattr(logits.values, 'shape', None)}.")
+        if mask is not None and (getattr(mask, "ndim", 0) < 2 or mask.shape[0] != data.shape[0]):
+            raise ValueError(f"`mask` must be a boolean array (batch, steps) for data of shape {data.shape}. "
+                             f"Received shape {getattr(mask, 'shape', None)}.")
         self.data = data
         self.logits = logits
+        self.mask = mask
 
     @classmethod
     def from_natural(cls, array) -> "Tensor4D":

@@ -103,6 +103,8 @@ SPECS = {
                            ({"input_dim": 6, "output_dim": 3, "mask_zero": 1}, TypeError, "mask_zero"),
                            ({"input_dim": 6, "output_dim": 3, "embeddings_initializer": "nope"}, ValueError,
                             "initializer")]),
+    "Masking": Spec(lambda **kw: layers.Masking(0.5, **kw), (4, 3),
+                    bad=[({"mask_value": "0"}, TypeError, "mask_value")]),
     "Flatten": Spec(lambda **kw: layers.Flatten(**kw), (2, 3, 2)),
     "Reshape": Spec(lambda **kw: layers.Reshape((3, 4), **kw), (2, 6),
                     bad=[({"target_shape": "3"}, TypeError, "target_shape")]),

@@ -81,3 +81,53 @@ def test_input_takes_positive_lengths_or_none(shape):
 def test_same_shape_treats_none_as_any_length():
     assert same_shape((None, 3), (7, 3)) and same_shape((5, 3), (None, 3)) and same_shape((3,), (1, 3))
     assert not same_shape((None, 3), (7, 4)) and not same_shape((None, 3), (2, 7, 3))
+
+
+# ------------------------------------------------------------------ masks
+def padded_tokens():
+    tokens = np.array([[3, 5, 0, 0], [7, 1, 2, 0], [4, 4, 4, 4]])
+    return tokens, tokens != 0
+
+
+def test_embedding_mask_flows_through_step_layers_and_stops_where_keras_stops_it():
+    tokens, expected = padded_tokens()
+    inputs = layers.Input((4,))
+    embedded = layers.Embedding(10, 3, mask_zero=True)(inputs)
+    sequence = layers.LSTM(2, return_sequences=True)(layers.Dropout(0.1)(layers.Dense(3)(embedded)))
+    model = Model(inputs, [sequence, layers.Conv1D(2, 1)(sequence), layers.GRU(2)(sequence)])
+    outputs = model.forward(redes.Tensor4D.from_natural(tokens.astype("float32")))
+    np.testing.assert_array_equal(outputs[0].mask, expected)  # Embedding → Dense → Dropout → LSTM: kept
+    assert outputs[1].mask is None and outputs[2].mask is None  # Conv1D does not support masks; GRU returns one step
+
+
+def test_a_masked_step_keeps_the_state_and_repeats_the_output():
+    tokens, _ = padded_tokens()
+    model = Sequential([layers.Input((4,)), layers.Embedding(10, 3, mask_zero=True),
+                        layers.SimpleRNN(2, return_sequences=True)])
+    y = model.predict(tokens)
+    np.testing.assert_array_equal(y[0, 2], y[0, 1])
+    np.testing.assert_array_equal(y[0, 3], y[0, 1])
+    last = Sequential([layers.Input((4,)), layers.Embedding(10, 3, mask_zero=True), layers.SimpleRNN(2)])
+    last.set_weights(model.get_weights())
+    np.testing.assert_array_equal(last.predict(tokens), y[:, -1])
+
+
+def test_a_loss_on_a_masked_sequence_counts_the_unmasked_steps_only():
+    tokens, mask = padded_tokens()
+    model = Sequential([layers.Input((4,)), layers.Embedding(10, 3, mask_zero=True),
+                        layers.LSTM(4, return_sequences=True), layers.Dense(3, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    labels = np.array([[0, 1, 2, 2], [1, 1, 0, 0], [2, 0, 1, 0]])
+    p = model.predict(tokens)
+    per_step = -np.log(np.take_along_axis(p, labels[..., None], -1))[..., 0]
+    assert model.evaluate(tokens, labels, verbose=0) == pytest.approx(per_step[mask].mean(), rel=1e-6)
+    labels[~mask] = (labels[~mask] + 1) % 3  # what the padded steps are labelled changes nothing
+    assert model.evaluate(tokens, labels, verbose=0) == pytest.approx(per_step[mask].mean(), rel=1e-6)
+
+
+def test_masking_layer_and_fully_masked_rows():
+    x = np.zeros((2, 3, 2), "float32")
+    x[0, 0] = 1.0
+    model = Sequential([layers.Input((3, 2)), layers.Masking(), layers.GlobalAveragePooling1D()])
+    np.testing.assert_array_equal(model.predict(x), [[1.0, 1.0], [0.0, 0.0]])  # a row all padding gives 0, not NaN
+    assert layers.Masking.from_config(layers.Masking(-1.0).get_config()).mask_value == -1.0

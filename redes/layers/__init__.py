@@ -8,6 +8,7 @@ from .core import Flatten, Input, Reshape
 from .dense import Dense
 from .dropout import Dropout
 from .embedding import Embedding
+from .masking import Masking
 from .merge import Add, Average, Concatenate, Multiply, Subtract
 from .node import SymbolicTensor
 from .normalization import BatchNormalization, LayerNormalization
@@ -19,6 +20,6 @@ __all__ = [
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Concatenate",
     "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "LSTM", "Layer",
-    "LayerNormalization", "LeakyReLU", "MaxPooling1D", "MaxPooling2D", "Multiply", "RandomFlip", "RandomRotation",
+    "LayerNormalization", "LeakyReLU", "Masking", "MaxPooling1D", "MaxPooling2D", "Multiply", "RandomFlip", "RandomRotation",
     "RandomTranslation", "RandomZoom", "ReLU", "Reshape", "SimpleRNN", "Softmax", "Subtract", "SymbolicTensor",
 ]

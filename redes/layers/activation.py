@@ -23,6 +23,8 @@ class Activation(Layer):
         array([[0., 2.]], dtype=float32)
     """
 
+    supports_masking = True  # works step by step: a sequence's mask passes through
+
     def __init__(self, activation, **kwargs) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)

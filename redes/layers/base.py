@@ -161,6 +161,7 @@ class Layer:
     """
 
     _takes_list = False
+    supports_masking = False  # passes a sequence's mask on unchanged (layers that work step by step)
     _accumulate_gradients = False  # set by a functional model while a shared layer runs backward again
 
     def __init__(self, name: str | None = None, trainable: bool = True, dtype=None) -> None:
@@ -379,9 +380,9 @@ class Layer:
         as a node of a graph and returns the SymbolicTensor of its output (the functional API).
         """
         if isinstance(inputs, Tensor4D) and not self._takes_list:
-            x = inputs if inputs.dtype == self.dtype else Tensor4D(inputs.data.astype(self.dtype))
+            x = inputs if inputs.dtype == self.dtype else Tensor4D(inputs.data.astype(self.dtype), mask=inputs.mask)
             self.build_for(natural_shape(inputs.shape[1:]))
-            return self.forward(x, training=training)
+            return self.masked(x, self.forward(x, training=training))
         tensors = symbolic_inputs(inputs)
         if tensors is not None:
             return call_symbolic(self, inputs, tensors)
@@ -403,6 +404,21 @@ class Layer:
         if isinstance(y, list):
             return [t.to_natural(shape) for t, shape in zip(y, output_shape)]
         return y.to_natural(output_shape)
+
+    def compute_mask(self, x: Tensor4D, mask):
+        """The mask of this layer's output, from its input ``x`` and that input's ``mask`` (or None).
+
+        The default passes the mask on if ``supports_masking``, else drops it. Layers that make a mask
+        (Embedding with ``mask_zero``, Masking) or change the steps (recurrent layers) override it.
+        """
+        return mask if self.supports_masking else None
+
+    def masked(self, x, y):
+        """``y`` (the output of ``forward(x)``) with its mask set from ``compute_mask``, as Keras propagates masks."""
+        mask = x.mask if isinstance(x, Tensor4D) else next((t.mask for t in x if t.mask is not None), None)
+        if isinstance(y, Tensor4D) and y.mask is None:
+            y.mask = self.compute_mask(x, mask)
+        return y
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         """Compute the output from ``x``, caching what ``backward`` needs; every layer defines it."""

@@ -31,6 +31,8 @@ class Input(Layer):
         >>> i = Input((784,)); model = Model(i, Dense(10)(Dense(32, activation="relu")(i)))
     """
 
+    supports_masking = True  # works step by step: a sequence's mask passes through
+
     def __init__(self, shape, **kwargs) -> None:
         super().__init__(**kwargs)
         shape = (shape,) if isinstance(shape, int) or shape is None else tuple(shape)

@@ -30,6 +30,8 @@ class Dense(KernelLayer):
         (2, 3)
     """
 
+    supports_masking = True  # works step by step: a sequence's mask passes through
+
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs) -> None:

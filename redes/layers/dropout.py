@@ -32,6 +32,8 @@ class Dropout(Layer):
         >>> drop(np.ones((1, 6), dtype="float32"))  # inference: unchanged
     """
 
+    supports_masking = True  # works step by step: a sequence's mask passes through
+
     def __init__(self, rate: float, seed: int | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real):

@@ -40,8 +40,9 @@ class Embedding(Layer):
         output_dim: length D of each vector.
         embeddings_initializer: initializer of the table (default 'uniform', Keras' RandomUniform(−0.05, 0.05)).
         embeddings_regularizer: optional penalty on the table (e.g. ``regularizers.l2(0.01)``).
-        mask_zero: stored and serialized as Keras' (whether index 0 is padding to be masked); masking
-            itself is not implemented yet, so it changes nothing so far.
+        mask_zero: index 0 is padding: the output carries a mask, True where the index is not 0, that the
+            layers after it pass on or read (recurrent layers skip those steps, GlobalAveragePooling1D
+            leaves them out, a loss on a sequence ignores them). Index 0 still has its row in the table.
 
     Input shape: (batch, steps) of indices (or (batch, d1, d2)). They arrive in the layer's float dtype,
         as every input: each must be a whole number in [0, input_dim), else a ValueError names the range
@@ -105,6 +106,10 @@ class Embedding(Layer):
         self._idx = self._indices(data.reshape(-1))
         y = self.embeddings[self._idx]  # (M, D)
         return Tensor4D(y.reshape(data.shape[:1] + data.shape[2:] + (self.output_dim,)))
+
+    def compute_mask(self, x: Tensor4D, mask):
+        """(batch, steps) True where the index is not 0, with ``mask_zero``; else None."""
+        return x.to_natural(self.input_shape) != 0 if self.mask_zero else None
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
         if self.trainable:

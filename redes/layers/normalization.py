@@ -84,6 +84,8 @@ class BatchNormalization(Layer):
         ((8,), 2, 2)
     """
 
+    supports_masking = True  # works step by step: a sequence's mask passes through
+
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -224,6 +226,8 @@ class LayerNormalization(Layer):
         >>> LayerNormalization()(np.array([[1.0, 2.0, 3.0]], dtype="float32")).round(3)
         array([[-1.224,  0.   ,  1.224]], dtype=float32)
     """
+
+    supports_masking = True  # works step by step: a sequence's mask passes through
 
     def __init__(self, axis: int = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,

@@ -99,7 +99,8 @@ class Functional(Model):
         for node in graph.nodes:
             layer = node.layer
             args = [_cast(values[tensor], layer.dtype) for tensor in node.inputs]
-            values[node.output] = layer.forward(args if layer._takes_list else args[0], training=training)
+            inputs = args if layer._takes_list else args[0]
+            values[node.output] = layer.masked(inputs, layer.forward(inputs, training=training))
             if layer in graph.shared:
                 states[node] = _state(layer)
             for tensor in node.inputs:
@@ -229,7 +230,7 @@ def _shapes(tensors: list[SymbolicTensor]):
 
 # ------------------------------------------------------------ execution helpers
 def _cast(x: Tensor4D, dtype) -> Tensor4D:
-    return x if x.dtype == dtype else Tensor4D(x.data.astype(dtype))
+    return x if x.dtype == dtype else Tensor4D(x.data.astype(dtype), mask=x.mask)
 
 
 def _accumulate(pending: dict, tensor: SymbolicTensor, grad: Tensor4D) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .. import losses as losses_module
 from .. import metrics as metrics_module
+from ..backend import xp
 from ..tensor import LogitsGradient, Tensor4D, natural_view
 from ..validation import check_float
 
@@ -30,14 +31,33 @@ def output_loss(loss, y, output: Tensor4D, output_shape: tuple, with_gradient: b
 
     When the output carries logits its loss can start from (``takes_logits``), the loss is
     computed from them and the gradient is a LogitsGradient, dL/d(logits), as Keras does.
+    A masked sequence output counts its unmasked steps only: L = Σ over them / their number (Keras),
+    and the masked steps get a zero gradient.
     ``checked``: the targets were checked against the output's shape already (once per ``fit``).
     """
-    if takes_logits(loss, output):
-        logits = natural_view(output.logits.values, output_shape)
-        value, grad = loss.value_and_gradient_from_logits(y, logits, with_gradient, checked)
-        return value, (LogitsGradient(Tensor4D.from_natural(grad)) if with_gradient else None)
-    value, grad = loss.value_and_gradient(y, output.to_natural(output_shape), with_gradient, checked)
-    return value, (Tensor4D.from_natural(grad) if with_gradient else None)
+    fused = takes_logits(loss, output)
+    predictions = natural_view(output.logits.values if fused else output.data, output_shape)
+    compute = loss.value_and_gradient_from_logits if fused else loss.value_and_gradient
+    mask = step_mask(output, predictions)
+    if mask is None:
+        value, grad = compute(y, predictions, with_gradient, checked)
+    else:
+        value, selected = compute(xp.asarray(y)[mask], predictions[mask], with_gradient, checked) if mask.any() \
+            else (0.0, xp.zeros((0,) + predictions.shape[mask.ndim:], dtype=predictions.dtype))
+        grad = None
+        if with_gradient:
+            grad = xp.zeros_like(predictions)
+            grad[mask] = selected
+    if not with_gradient:
+        return value, None
+    grad = Tensor4D.from_natural(grad)
+    return value, (LogitsGradient(grad) if fused else grad)
+
+
+def step_mask(output: Tensor4D, predictions):
+    """The output's mask if it marks steps of these (batch, steps, ...) predictions, else None."""
+    mask = output.mask
+    return mask if mask is not None and predictions.shape[:mask.ndim] == mask.shape else None
 
 
 class Objectives:
@@ -142,6 +162,9 @@ class Objectives:
         for metrics, target, output, shape in zip(self.metrics, targets, outputs, shapes):
             if metrics:
                 y_pred = output.to_natural(shape)
+                mask = step_mask(output, y_pred)
+                if mask is not None:  # the unmasked steps only, as the loss
+                    target, y_pred = xp.asarray(target)[mask], y_pred[mask]
                 for metric in metrics:
                     metric.update_state(target, y_pred)
 

@@ -185,14 +185,21 @@ class _GlobalMaxPooling(_GlobalPooling):
 
 
 class _GlobalAveragePooling(_GlobalPooling):
-    """Mean over all positions."""
+    """Mean over all positions; a masked sequence (rank 1) averages its unmasked steps only, as Keras."""
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
-        x, spatial = self._view(x)
-        self._x_shape = x.shape
-        return Tensor4D(_windows.fold(x.mean(axis=spatial, keepdims=True)))
+        data, spatial = self._view(x)
+        self._x_shape = data.shape
+        self._step_weights = None
+        if x.mask is not None and self.rank == 1:  # wₜ = mₜ / Σ m (0 for masked steps; a row all masked gives 0)
+            keep = x.mask.reshape(data.shape[:2] + (1,)).astype(data.dtype)
+            self._step_weights = keep / xp.maximum(keep.sum(axis=1, keepdims=True), 1)
+            return Tensor4D(_windows.fold((data * self._step_weights).sum(axis=1, keepdims=True)))
+        return Tensor4D(_windows.fold(data.mean(axis=spatial, keepdims=True)))
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
         n, *spatial, channels = self._x_shape
-        share = grad.data.reshape((n,) + (1,) * self.rank + (channels,)) / math.prod(spatial)
-        return Tensor4D(_windows.fold(xp.broadcast_to(share, self._x_shape).copy()))
+        share = grad.data.reshape((n,) + (1,) * self.rank + (channels,))
+        if self._step_weights is not None:
+            return Tensor4D(_windows.fold(share * self._step_weights))
+        return Tensor4D(_windows.fold(xp.broadcast_to(share / math.prod(spatial), self._x_shape).copy()))

@@ -90,9 +90,9 @@ class GlobalAveragePooling1D(_GlobalAveragePooling):
     Input shape: (batch, steps, C); as a Tensor4D (batch, 1, steps, C).
     Output shape: (batch, 1, 1, C) as a Tensor4D; feature shape (C,), or (1, C) with keepdims.
 
-    Equations:
-        forward   y[n, c] = Σ over i of x[n, i, c] / steps
-        backward  dL/dx[n, i, c] = dL/dy[n, c] / steps
+    Equations (m[n, i] = 1 for every step, or the input's mask: masked steps are left out, as Keras):
+        forward   y[n, c] = Σ over i of m[n, i] · x[n, i, c] / Σ over i of m[n, i]
+        backward  dL/dx[n, i, c] = m[n, i] · dL/dy[n, c] / Σ over i of m[n, i]
 
     Example:
         >>> GlobalAveragePooling1D()(np.ones((2, 10, 16), dtype="float32")).shape

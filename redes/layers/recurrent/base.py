@@ -40,7 +40,9 @@ class _Recurrent(KernelLayer):
         stateful: start each batch from the last states of the previous one (batches of one size;
             ``reset_states()`` sets them to zero). Gradients stop at the batch's first step.
 
-    Input shape: (batch, steps, features), as a Tensor4D (batch, 1, steps, features).
+    Input shape: (batch, steps, features), as a Tensor4D (batch, 1, steps, features). A mask on the
+    input (``Embedding(mask_zero=True)``, ``Masking``) makes the layer skip the masked steps: there the
+    states stay what they were and the output repeats the previous step's (Keras' rule).
     Weights: kernel (features, gates·units), recurrent_kernel (units, gates·units), bias (gates·units,)
     — Keras' order and shapes, gates side by side in Keras' order.
     """
@@ -108,10 +110,29 @@ class _Recurrent(KernelLayer):
             sequence = sequence * self._input_mask
         self._sequence = xp.ascontiguousarray(sequence)
         self.recurrent_mask = self._dropout_mask((batch, self.units), self.recurrent_dropout, training)
+        self._keep = None  # (T, N, 1): True where step t of sample n holds data (the input's mask)
+        if x.mask is not None:
+            keep = x.mask.reshape(batch, steps).T[:, :, None]
+            self._keep = keep[::-1] if self.go_backwards else keep
         projected = (self._sequence.reshape(steps * batch, features) @ self.kernel).reshape(steps, batch, -1)
         if self.use_bias:
             projected += self.input_bias()
         return projected, self._initial_states(batch)
+
+    def carry(self, t: int, new, previous):
+        """The state after step t: ``new``, but ``previous`` for the samples whose step t is masked (Keras)."""
+        return new if self._keep is None else xp.where(self._keep[t], new, previous)
+
+    def split_gradient(self, t: int, grad) -> tuple:
+        """(dL/d(new state), dL/d(previous state) carried straight through) of a state's gradient at step t:
+        a masked step copied the previous state, so its gradient goes back unchanged."""
+        if self._keep is None:
+            return grad, 0.0
+        return grad * self._keep[t], grad * ~self._keep[t]
+
+    def compute_mask(self, x: Tensor4D, mask):
+        """The input's mask for a returned sequence (as Keras, not reversed by ``go_backwards``); else None."""
+        return mask if self.return_sequences else None
 
     def input_bias(self):
         """The bias added to the input projection (GRU's reset-after bias: its first row)."""

@@ -83,7 +83,7 @@ class GRU(_GatedRecurrent):
             recurrent_candidates[t] = recurrent[:, candidate]
             pre_activations[t, :, candidate] = projected[t, :, candidate] + r * recurrent_candidates[t]
             candidate_state = gates[t, :, candidate] = self.activation(pre_activations[t, :, candidate])
-            h = outputs[t] = z * h + (1 - z) * candidate_state
+            h = outputs[t] = self.carry(t, z * h + (1 - z) * candidate_state, h)
         self._pre_activations, self._gates, self._recurrent_candidates = pre_activations, gates, recurrent_candidates
         self._recurrent_inputs, self._previous = recurrent_inputs, previous
         return self._end(outputs, [h])
@@ -99,7 +99,7 @@ class GRU(_GatedRecurrent):
         for t in reversed(range(steps)):
             z, r, candidate_state = (gates[t, :, k * units:(k + 1) * units] for k in range(3))
             a_z, a_r, a_h = (pre_activations[t, :, k * units:(k + 1) * units] for k in range(3))
-            dh = dh + d_outputs[t]
+            dh, dh_carried = self.split_gradient(t, dh + d_outputs[t])  # a masked step passes it straight back
             d_candidate = self.activation.backward(a_h, candidate_state, dh * (1 - z))
             d_z = self.recurrent_activation.backward(a_z, z, dh * (self._previous[t] - candidate_state))
             d_r = self.recurrent_activation.backward(a_r, r, d_candidate * self._recurrent_candidates[t])
@@ -110,7 +110,7 @@ class GRU(_GatedRecurrent):
             d_through_u = d_recurrent[t] @ self.recurrent_kernel.T
             if mask is not None:
                 d_through_u *= mask
-            dh = dh * z + d_through_u
+            dh = dh * z + d_through_u + dh_carried
         return self._finish_backward(d_projected, d_recurrent, self._recurrent_inputs)
 
     def bias_gradient(self, d_projected, d_recurrent):

@@ -62,7 +62,8 @@ class LSTM(_GatedRecurrent):
         steps, units = z.shape[0], self.units
         self._first_cell = c  # c₀, for dL/df at the first step
         gates = xp.empty_like(z)  # i, f, g, o of every step
-        cells = xp.empty((steps,) + c.shape, dtype=z.dtype)  # cₜ
+        cells = xp.empty((steps,) + c.shape, dtype=z.dtype)  # cₜ made by step t
+        carried = xp.empty_like(cells)  # the state c after step t (cₜ₋₁ kept where step t is masked)
         cell_outputs = xp.empty_like(cells)  # φ(cₜ)
         outputs = xp.empty_like(cells)  # hₜ
         recurrent_inputs = xp.empty_like(cells)  # hₜ₋₁ as it met U
@@ -75,10 +76,11 @@ class LSTM(_GatedRecurrent):
                 gates[t, :, columns] = self.recurrent_activation(z[t, :, columns])
             gates[t, :, candidate] = self.activation(z[t, :, candidate])  # g
             i, f, g, o = _split(gates[t], units)
-            c = cells[t] = f * c + i * g
-            cell_outputs[t] = self.activation(c)
-            h = outputs[t] = o * cell_outputs[t]
-        self._z, self._gates, self._cells, self._cell_outputs = z, gates, cells, cell_outputs
+            cells[t] = f * c + i * g
+            cell_outputs[t] = self.activation(cells[t])
+            c = carried[t] = self.carry(t, cells[t], c)
+            h = outputs[t] = self.carry(t, o * cell_outputs[t], h)
+        self._z, self._gates, self._cells, self._cell_outputs, self._carried = z, gates, cells, cell_outputs, carried
         self._recurrent_inputs = recurrent_inputs
         return self._end(outputs, [h, c])
 
@@ -92,18 +94,20 @@ class LSTM(_GatedRecurrent):
         mask = self.recurrent_mask
         for t in reversed(range(steps)):
             i, f, g, o = _split(gates[t], units)
-            c_previous = cells[t - 1] if t > 0 else self._first_cell
-            dh = dh + d_outputs[t]
+            c_previous = self._carried[t - 1] if t > 0 else self._first_cell
+            dh, dh_carried = self.split_gradient(t, dh + d_outputs[t])  # a masked step passes both straight back
+            dc, dc_carried = self.split_gradient(t, dc)
             dc = dc + self.activation.backward(cells[t], cell_outputs[t], dh * o)
             d_gates = (dc * g, dc * c_previous, dc * i, dh * cell_outputs[t])  # dL/di, dL/df, dL/dg, dL/do
             for k, d_gate in enumerate(d_gates):
                 columns = slice(k * units, (k + 1) * units)
                 activation = self.activation if k == 2 else self.recurrent_activation
                 dz[t, :, columns] = activation.backward(z[t, :, columns], gates[t, :, columns], d_gate)
-            dc = dc * f
+            dc = dc * f + dc_carried
             dh = dz[t] @ self.recurrent_kernel.T
             if mask is not None:
                 dh *= mask
+            dh = dh + dh_carried
         return self._finish_backward(dz, dz, self._recurrent_inputs)
 
     def get_config(self) -> dict:

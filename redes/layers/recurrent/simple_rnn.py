@@ -33,25 +33,29 @@ class SimpleRNN(_Recurrent):
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         a, (h,) = self._begin(x, training)  # a: (T, N, U), xₜW + b so far
-        outputs = xp.empty_like(a)
+        activated = xp.empty_like(a)  # φ(aₜ)
+        outputs = xp.empty_like(a)  # hₜ (φ(aₜ), or hₜ₋₁ where step t is masked)
         recurrent_inputs = xp.empty_like(a)  # hₜ₋₁ as it met U
         mask = self.recurrent_mask
         for t in range(a.shape[0]):
             recurrent_inputs[t] = h if mask is None else h * mask
             a[t] += recurrent_inputs[t] @ self.recurrent_kernel
-            h = outputs[t] = self.activation(a[t])
-        self._a, self._outputs, self._recurrent_inputs = a, outputs, recurrent_inputs
+            activated[t] = self.activation(a[t])
+            h = outputs[t] = self.carry(t, activated[t], h)
+        self._a, self._activated, self._recurrent_inputs = a, activated, recurrent_inputs
         return self._end(outputs, [h])
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
-        a, outputs = self._a, self._outputs
+        a, activated = self._a, self._activated
         d_outputs = self._output_gradient(grad, a.shape[0])
         da = xp.empty_like(a)
-        dh = xp.zeros_like(outputs[0])
+        dh = xp.zeros_like(activated[0])
         mask = self.recurrent_mask
         for t in reversed(range(a.shape[0])):
-            da[t] = self.activation.backward(a[t], outputs[t], dh + d_outputs[t])
+            d_new, d_carried = self.split_gradient(t, dh + d_outputs[t])
+            da[t] = self.activation.backward(a[t], activated[t], d_new)
             dh = da[t] @ self.recurrent_kernel.T
             if mask is not None:
                 dh *= mask
+            dh = dh + d_carried
         return self._finish_backward(da, da, self._recurrent_inputs)
