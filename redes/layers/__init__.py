@@ -11,11 +11,13 @@ from .merge import Add, Average, Concatenate, Multiply, Subtract
 from .node import SymbolicTensor
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
-from .recurrent import GRU, LSTM, SimpleRNN
+from .recurrent import GRU, LSTM, Bidirectional, SimpleRNN
+from .time_distributed import TimeDistributed
 
 __all__ = [
-    "Activation", "Add", "Average", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D", "Dense",
-    "Dropout", "ELU", "Flatten", "GRU", "LSTM", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Input", "Layer",
+    "Activation", "Add", "Average", "AveragePooling2D", "BatchNormalization", "Bidirectional", "Concatenate",
+    "Conv2D", "Dense", "Dropout", "ELU", "Flatten", "GRU", "LSTM", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Input", "Layer",
     "LayerNormalization", "LeakyReLU", "MaxPooling2D", "Multiply", "RandomFlip", "RandomRotation",
     "RandomTranslation", "RandomZoom", "ReLU", "Reshape", "SimpleRNN", "Softmax", "Subtract", "SymbolicTensor",
+    "TimeDistributed",
 ]
