@@ -148,3 +148,14 @@ def test_saved_with_wrappers_keeps_inner_names_and_predictions(tmp_path):
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
     assert [type(layer).__name__ for layer in loaded.layers] == ["Bidirectional", "TimeDistributed"]
     assert loaded.layers[0].merge_mode == "ave"
+
+
+def test_bidirectional_backward_layer_of_other_units():
+    wrapper = layers.Bidirectional(layers.LSTM(3, dtype="float64"),
+                                   backward_layer=layers.GRU(2, go_backwards=True, dtype="float64"))
+    x = np.random.default_rng(6).standard_normal((2, 4, 3))
+    assert wrapper(x).shape == (2, 5)
+    check_layer_gradients(wrapper, Tensor4D.from_natural(x).data)
+    with pytest.raises(ValueError, match="merge_mode='concat'"):
+        layers.Bidirectional(layers.LSTM(3), merge_mode="sum",
+                             backward_layer=layers.GRU(2, go_backwards=True)).build_for((4, 3))

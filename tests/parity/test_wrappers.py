@@ -64,6 +64,28 @@ def test_bidirectional_matches_keras(name, merge_mode, return_sequences, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_bidirectional_with_a_backward_layer_matches_keras(dtype):
+    tf = import_tensorflow()
+    rng = np.random.default_rng(2)
+    batch, steps, features = 3, 6, 4
+
+    def make(module):
+        return module.Bidirectional(module.LSTM(5, return_sequences=True, dtype=dtype),
+                                    backward_layer=module.GRU(3, go_backwards=True, return_sequences=True,
+                                                              activation="relu", dtype=dtype), dtype=dtype)
+
+    theirs, ours = make(tf.keras.layers), make(layers)
+    theirs.build((None, steps, features))
+    ours.build_for((steps, features))
+    weights = [(w + 0.1 * rng.standard_normal(w.shape)).astype(dtype) for w in theirs.get_weights()]
+    theirs.set_weights(weights)
+    ours.set_weights(weights)
+    x = rng.standard_normal((batch, steps, features)).astype(dtype)
+    _compare("Bidirectional(LSTM(5), backward_layer=GRU(3, relu), return_sequences)", dtype, ours, theirs, x,
+             (steps, features), rng)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("step_shape", [(5,), (3, 5)], ids=["steps-features", "steps-rows-features"])
 def test_time_distributed_dense_matches_keras(step_shape, dtype):
     tf = import_tensorflow()
@@ -118,3 +140,19 @@ def test_bidirectional_classifier_trains_as_keras(dtype):
     assert losses_ours[-1] < losses_ours[0]
     for ours_weight, theirs_weight in zip(ours.get_weights(), theirs.get_weights()):
         assert_parity(f"{what}: weights", dtype, ours_weight, theirs_weight, bound * 10)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_time_distributed_lstm_matches_keras(dtype):
+    tf = import_tensorflow()
+    rng = np.random.default_rng(3)
+    batch, steps, substeps, features = 3, 4, 5, 2
+    theirs = tf.keras.layers.TimeDistributed(tf.keras.layers.LSTM(3, dtype=dtype), dtype=dtype)
+    theirs.build((None, steps, substeps, features))
+    weights = [(w + 0.1 * rng.standard_normal(w.shape)).astype(dtype) for w in theirs.get_weights()]
+    theirs.set_weights(weights)
+    ours = layers.TimeDistributed(layers.LSTM(3, dtype=dtype))
+    ours.build_for((steps, substeps, features))
+    ours.set_weights(weights)
+    x = rng.standard_normal((batch, steps, substeps, features)).astype(dtype)
+    _compare("TimeDistributed(LSTM(3)) on (None, 4, 5, 2)", dtype, ours, theirs, x, (steps, substeps, features), rng)

@@ -43,7 +43,8 @@ class Bidirectional(Wrapper):
         name, trainable, dtype: as ``Layer`` (dtype defaults to ``layer``'s).
 
     Input shape: (batch, steps, features), a Tensor4D (batch, 1, steps, features).
-    Output shape: (batch, [steps,] units) of the layer, with 2·units for 'concat'.
+    Output shape: (batch, [steps,] units) of the layer; 'concat': the forward units + the backward units
+    (2·units without ``backward_layer``). The other modes need the two outputs of one shape (ValueError).
     Weights: the forward layer's, then the backward layer's, each in its Keras order (LSTM: kernel,
     recurrent_kernel, bias): Keras' ``get_weights`` order, so ``set_weights(keras_layer.get_weights())``
     works. ``weight_names`` prefixes them 'forward_' and 'backward_'.
@@ -111,8 +112,12 @@ class Bidirectional(Wrapper):
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = tuple(self.forward_layer.compute_output_shape(input_shape))
+        other = tuple(self.backward_layer.compute_output_shape(input_shape))
         if self.merge_mode == "concat":
-            shape = shape[:-1] + (2 * shape[-1],)
+            return shape[:-1] + (shape[-1] + other[-1],)
+        if shape != other:
+            raise ValueError(f"merge_mode={self.merge_mode!r} combines outputs of one shape; the forward layer "
+                             f"gives {shape}, the backward layer {other}. Use merge_mode='concat'.")
         return shape
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
@@ -133,7 +138,7 @@ class Bidirectional(Wrapper):
     def backward(self, grad: Tensor4D) -> Tensor4D:
         g = grad.data
         if self.merge_mode == "concat":
-            units = g.shape[-1] // 2
+            units = self.forward_layer.output_shape[-1]
             dy, dr = g[..., :units], g[..., units:]
         elif self.merge_mode == "sum":
             dy = dr = g
