@@ -159,3 +159,25 @@ def test_bidirectional_backward_layer_of_other_units():
     with pytest.raises(ValueError, match="merge_mode='concat'"):
         layers.Bidirectional(layers.LSTM(3), merge_mode="sum",
                              backward_layer=layers.GRU(2, go_backwards=True)).build_for((4, 3))
+
+
+def test_bidirectional_weights_argument_of_the_wrong_length():
+    with pytest.raises(ValueError, match="`weights` must hold 6 arrays"):
+        layers.Bidirectional(layers.LSTM(2), weights=[np.zeros((2, 8))]).build_for((3, 2))
+
+
+def test_time_distributed_folds_without_a_copy():
+    class Probe(layers.Layer):
+        def forward(self, x, training=False):
+            self.received = x.data
+            return Tensor4D(x.data)
+
+        def backward(self, grad):
+            return grad
+
+    probe = Probe()
+    wrapper = layers.TimeDistributed(probe)
+    x = Tensor4D.from_natural(np.arange(60, dtype="float32").reshape(3, 4, 5))
+    y = wrapper(x)
+    assert probe.received.shape == (12, 1, 1, 5) and np.shares_memory(probe.received, x.data)
+    np.testing.assert_array_equal(y.data, x.data)

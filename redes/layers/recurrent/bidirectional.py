@@ -105,10 +105,11 @@ class Bidirectional(Wrapper):
         self.forward_layer.build_for(input_shape)
         self.backward_layer.build_for(input_shape)
         if self._initial_weights is not None:
-            half = len(self._initial_weights) // 2
-            self.forward_layer.set_weights(self._initial_weights[:half])
-            self.backward_layer.set_weights(self._initial_weights[half:])
-            self._initial_weights = None
+            weights, self._initial_weights = self._initial_weights, None
+            if len(weights) != len(self.weights):
+                raise ValueError(f"`weights` must hold {len(self.weights)} arrays, the forward layer's then the "
+                                 f"backward layer's ({', '.join(self.weight_names)}). Received {len(weights)}.")
+            self.set_weights(weights)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = tuple(self.forward_layer.compute_output_shape(input_shape))
