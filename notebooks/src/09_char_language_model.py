@@ -73,8 +73,9 @@ for text in train_texts[:3]:
 # `"%\n"`).
 #
 # The vocabulary is every character of the file, accents included. (Knowing which characters
-# exist is not learning from the validation texts; the few that occur in validation only keep an
-# untrained embedding and a low probability.) Index 0 is kept for padding: with `mask_zero=True`
+# exist is not learning from the validation texts; a character that occurred in validation only
+# would keep an untrained embedding and a low probability. With this seeded split there is none;
+# the small subsets of quick mode have a few.) Index 0 is kept for padding: with `mask_zero=True`
 # the Embedding marks those steps and the GRU skips them, which lets the generation start from a
 # seed shorter than a window.
 #
