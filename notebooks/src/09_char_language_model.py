@@ -38,19 +38,20 @@ print(f"redes {redes.__version__}, numpy {np.__version__}, quick mode: {QUICK}")
 # %% [markdown]
 # ## 2. Carregar os textos / Load the texts
 #
-# The file is `$REDES_DATA/text-pt/fortunes-br.txt`, copied unchanged from Debian's fortunes-br
-# (`apt install fortunes-br` gives the same text as `/usr/share/games/fortunes/brasil`). Its texts
+# The file is `$REDES_DATA/text-pt/fortunes-br.txt`, copied unchanged from Debian's fortunes-br;
+# without it the notebook reads `/usr/share/games/fortunes/brasil`, the same text, which
+# `apt install fortunes-br` puts there. Its texts
 # are separated by lines holding only `%`. The **texts** are split into training and validation
 # sets (90/10, seeded), not the characters, so that no text is seen in both.
 
 # %%
-data_root = os.environ.get("REDES_DATA")
-path = Path(data_root or "") / "text-pt" / "fortunes-br.txt"
-if not data_root or not path.is_file():
+candidates = [Path(os.environ["REDES_DATA"]) / "text-pt" / "fortunes-br.txt"] if os.environ.get("REDES_DATA") else []
+candidates.append(Path("/usr/share/games/fortunes/brasil"))          # the same file, from apt install fortunes-br
+path = next((candidate for candidate in candidates if candidate.is_file()), None)
+if path is None:
     raise FileNotFoundError(
-        f"fortunes-br.txt not found at {path}: set REDES_DATA to the datasets folder that holds "
-        "text-pt/fortunes-br.txt (or copy /usr/share/games/fortunes/brasil of the Debian package "
-        "fortunes-br there)")
+        f"fortunes-br.txt not found (looked in: {', '.join(map(str, candidates))}): set REDES_DATA to "
+        "a datasets folder holding text-pt/fortunes-br.txt, or install Debian's package fortunes-br")
 
 raw = path.read_text(encoding="utf-8")
 entries = re.split(r"(?m)^%\n", raw)[:-1]                      # the file ends with a "%" line
