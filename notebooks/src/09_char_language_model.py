@@ -1,0 +1,253 @@
+# %% [markdown]
+# # 09 · Modelo de linguagem por caracteres / Character-level language model
+#
+# A recurrent network that reads Brazilian Portuguese one character at a time and predicts the next
+# one: `Embedding → GRU → Dense(softmax)` applied at every step, trained on the 2,506 short texts
+# of the Debian package fortunes-br (jokes, quotes, dialogues, with their accents). Then it writes
+# text of its own, one character after another, at three temperatures.
+#
+# The quality of such a model is measured by its **perplexity**, the exponential of the mean
+# cross-entropy per character:
+#
+#     perplexity = exp( −(1/T) Σ_t log p(c_t | c_1 … c_(t−1)) )
+#
+# A model that guesses uniformly among the V characters of the vocabulary has perplexity V; one that
+# always knew the next character would have perplexity 1. Perplexity k reads as "as unsure as a
+# fair choice among k characters".
+
+# %% [markdown]
+# ## 1. Configuração / Setup
+
+# %%
+# %matplotlib inline
+import os
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import matplotlib.pyplot as plt
+
+from _shared import QUICK, redes   # notebooks/_shared.py: quick mode, and redes from this clone if not installed
+from redes import Sequential, layers, optimizers
+
+redes.set_random_seed(42)
+rng = np.random.default_rng(42)
+print(f"redes {redes.__version__}, numpy {np.__version__}, quick mode: {QUICK}")
+
+# %% [markdown]
+# ## 2. Carregar os textos / Load the texts
+#
+# The file is `$REDES_DATA/text-pt/fortunes-br.txt`, copied unchanged from Debian's fortunes-br;
+# without it the notebook reads `/usr/share/games/fortunes/brasil`, the same text, which
+# `apt install fortunes-br` puts there. Its texts
+# are separated by lines holding only `%`. The **texts** are split into training and validation
+# sets (90/10, seeded), not the characters, so that no text is seen in both.
+
+# %%
+candidates = [Path(os.environ["REDES_DATA"]) / "text-pt" / "fortunes-br.txt"] if os.environ.get("REDES_DATA") else []
+candidates.append(Path("/usr/share/games/fortunes/brasil"))          # the same file, from apt install fortunes-br
+path = next((candidate for candidate in candidates if candidate.is_file()), None)
+if path is None:
+    raise FileNotFoundError(
+        f"fortunes-br.txt not found (looked in: {', '.join(map(str, candidates))}): set REDES_DATA to "
+        "a datasets folder holding text-pt/fortunes-br.txt, or install Debian's package fortunes-br")
+
+raw = path.read_text(encoding="utf-8")
+entries = re.split(r"(?m)^%\n", raw)[:-1]                      # the file ends with a "%" line
+texts = [entry.strip("\n") for entry in entries if entry.strip()]
+order = rng.permutation(len(texts))
+n_val = len(texts) // 10
+val_texts = [texts[i] for i in order[:n_val]]
+train_texts = [texts[i] for i in order[n_val:]]
+if QUICK:
+    train_texts, val_texts = train_texts[:150], val_texts[:30]
+print(f"{len(entries)} entries, {len(entries) - len(texts)} of them empty: {len(texts)} texts, "
+      f"{sum(map(len, texts)):,} characters; "
+      f"{len(train_texts)} for training, {len(val_texts)} for validation")
+for text in train_texts[:3]:
+    print("%\n" + text)
+
+# %% [markdown]
+# Each set becomes one string in the file's own format: every text follows a line holding `%`, so
+# the model learns where a text ends and another begins (and the generated text starts after
+# `"%\n"`).
+#
+# The vocabulary is every character of the file, accents included. (Knowing which characters
+# exist is not learning from the validation texts; a character that occurred in validation only
+# would keep an untrained embedding and a low probability. With this seeded split there is none;
+# the small subsets of quick mode have a few.) Index 0 is kept for padding: with `mask_zero=True`
+# the Embedding marks those steps and the GRU skips them, which lets the generation start from a
+# seed shorter than a window.
+#
+# Encoding is vectorized: the string's code points (UTF-32) are looked up in the sorted code points
+# of the vocabulary with `np.searchsorted`.
+
+# %%
+def as_corpus(texts):
+    return "".join("%\n" + text + "\n" for text in texts)
+
+def code_points(string):
+    return np.frombuffer(string.encode("utf-32-le"), dtype=np.uint32)
+
+vocabulary_codes = np.unique(code_points(raw))                 # sorted
+chars = "".join(map(chr, vocabulary_codes))
+V = len(chars) + 1                                             # + index 0, the padding
+
+def encode(string):
+    return (np.searchsorted(vocabulary_codes, code_points(string)) + 1).astype(np.int64)
+
+def decode(indices):
+    return "".join(chars[i - 1] if i > 0 else "" for i in indices)
+
+train_ids, val_ids = encode(as_corpus(train_texts)), encode(as_corpus(val_texts))
+only_in_val = set(as_corpus(val_texts)) - set(as_corpus(train_texts))
+print(f"vocabulary: {len(chars)} characters + padding = V = {V}")
+print("letters with accents:", "".join(c for c in chars if c.isalpha() and not c.isascii()))
+print(f"characters: {len(train_ids):,} for training, {len(val_ids):,} for validation; "
+      f"{len(only_in_val)} only in validation: {''.join(sorted(only_in_val))!r}")
+assert decode(encode("Coração, pão e maçã")) == "Coração, pão e maçã"
+
+# %% [markdown]
+# ## 3. Janelas / Windows
+#
+# The model reads windows of `SEQ_LEN` characters, and its targets are the same window shifted by
+# one: at each step t the label is character t + 1. `sliding_window_view` gives every window of
+# `SEQ_LEN + 1` characters of the encoded text without copying; keeping one in `STRIDE` of them
+# sets how much consecutive training windows overlap (a stride of `SEQ_LEN` would not overlap at
+# all). The validation windows do not overlap, so each validation character is scored once.
+
+# %%
+SEQ_LEN = 64
+STRIDE, EPOCHS, BATCH_SIZE = (64, 1, 64) if QUICK else (16, 10, 64)
+
+def windows(ids, stride):
+    w = np.lib.stride_tricks.sliding_window_view(ids, SEQ_LEN + 1)[::stride]
+    return w[:, :-1].copy(), w[:, 1:].copy()                   # inputs, next characters: (n, SEQ_LEN) each
+
+x_train, y_train = windows(train_ids, STRIDE)
+x_val, y_val = windows(val_ids, SEQ_LEN)
+print("train", x_train.shape, y_train.shape, " validation", x_val.shape, y_val.shape)
+print("input :", repr(decode(x_train[1][:40])))
+print("target:", repr(decode(y_train[1][:40])))
+
+# %% [markdown]
+# ## 4. O modelo / The model
+#
+# `Input((SEQ_LEN,))` of integer indices → `Embedding(V, 32)` (one trainable vector per character)
+# → `GRU(128, return_sequences=True)` (a state carried along the window, an output at every step)
+# → `Dense(V, softmax)` at every step: a distribution over the next character. The loss,
+# `sparse_categorical_crossentropy` on labels of shape (batch, SEQ_LEN), averages the cross-entropy
+# over the batch and the steps, so `exp(loss)` is the perplexity.
+
+# %%
+model = Sequential([
+    layers.Input((SEQ_LEN,)),
+    layers.Embedding(V, 32, mask_zero=True),
+    layers.GRU(128, return_sequences=True),
+    layers.Dense(V, activation="softmax"),
+], name="char_gru")
+model.compile(optimizer=optimizers.Adam(2e-3), loss="sparse_categorical_crossentropy")
+model.summary()
+
+# %% [markdown]
+# ## 5. Treinar / Train
+#
+# A callback turns each epoch's losses into perplexities and prints them. `loss` is the running mean
+# over the epoch's batches (the weights change meanwhile), `val_loss` the mean over all validation
+# characters with the weights at the end of the epoch.
+
+# %%
+class Perplexity(redes.callbacks.Callback):
+    """exp(loss) and exp(val_loss) after each epoch."""
+
+    def on_train_begin(self, logs=None):
+        self.train, self.val = [], []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.train.append(float(np.exp(logs["loss"])))
+        self.val.append(float(np.exp(logs["val_loss"])))
+        print(f"epoch {epoch + 1}: perplexity {self.train[-1]:.2f} (training), {self.val[-1]:.2f} (validation)")
+
+perplexity = Perplexity()
+start = time.perf_counter()
+history = model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS, validation_data=(x_val, y_val),
+                    callbacks=[perplexity], verbose=0)
+seconds = time.perf_counter() - start
+steps = EPOCHS * -(-len(x_train) // BATCH_SIZE)
+print(f"{seconds:.0f} s, {1000 * seconds / steps:.0f} ms per training step (validation included)")
+
+# %%
+epochs = np.arange(1, EPOCHS + 1)
+fig, ax = plt.subplots(figsize=(7, 4))
+ax.plot(epochs, perplexity.train, marker="o", linestyle="--", label="training (running mean of the epoch)")
+ax.plot(epochs, perplexity.val, marker="o", label="validation (end of the epoch)")
+ax.set(title="Perplexity per character", xlabel="Epoch", ylabel="perplexity", xticks=epochs)
+ax.grid(True, alpha=0.3)
+ax.legend()
+fig.tight_layout()
+
+# %% [markdown]
+# ## 6. Gerar texto / Sampling
+#
+# Generation feeds the model its own output. At each step the last `SEQ_LEN` characters of the
+# growing text (left-padded with index 0, masked, while the text is shorter) go through the model;
+# the distribution p of the last step is sharpened or flattened by a **temperature** T,
+#
+#     p_T(c) ∝ p(c)^(1/T) = exp(log p(c) / T),
+#
+# and the next character is drawn from p_T. T < 1 favours the likely characters (safer, more
+# repetitive text), T = 1 samples the model as it is, T > 1 gives the unlikely ones more chances
+# (more inventive, more misspelled). The three temperatures are generated together, one row of a
+# batch each, so every step is one call of the model.
+
+# %%
+def generate(seed, temperatures, length, rng):
+    """``length`` characters after ``seed`` for each temperature (one batch row each), as strings."""
+    temperatures = np.asarray(temperatures, dtype=np.float64)[:, None]
+    text = np.tile(encode(seed), (len(temperatures), 1))                 # (rows, characters so far)
+    for _ in range(length):
+        window = text[:, -SEQ_LEN:]
+        if window.shape[1] < SEQ_LEN:                                    # pad on the left with 0 (masked)
+            window = np.pad(window, ((0, 0), (SEQ_LEN - window.shape[1], 0)))
+        p = model.predict(window, verbose=0)[:, -1, 1:]                  # the last step; never the padding
+        logits = np.log(np.maximum(p, 1e-12)) / temperatures
+        p_t = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p_t /= p_t.sum(axis=1, keepdims=True)
+        u = rng.random((len(temperatures), 1))                          # inverse-CDF draw, one per row
+        choice = np.minimum((p_t.cumsum(axis=1) < u).sum(axis=1), p_t.shape[1] - 1)
+        text = np.concatenate([text, choice[:, None] + 1], axis=1)
+    return [decode(row[len(seed):]) for row in text]
+
+TEMPERATURES = (0.5, 1.0, 1.2)
+LENGTH = 40 if QUICK else 400
+sampling_rng = np.random.default_rng(7)
+for seed in ("%\nO que ", "%\nPorque "):
+    for temperature, sample in zip(TEMPERATURES, generate(seed, TEMPERATURES, LENGTH, sampling_rng)):
+        print(f"──── seed {seed[2:]!r}, temperature {temperature} ────")
+        print(seed[2:] + sample)
+        print()
+
+# %% [markdown]
+# ## 7. O que os números significam / What the numbers mean
+#
+# - A **uniform guess** over the vocabulary has perplexity V (printed below): the loss of the first
+#   training steps, log V, is that guess, since a fresh softmax layer spreads its probability evenly.
+# - A model that only knew how often each character occurs (a unigram model, no context at all)
+#   would have the perplexity printed below, computed from the training counts on the validation
+#   text. Everything under it is what the GRU learned from the context: letters that follow
+#   letters, syllables, frequent words, accents, spaces and line breaks.
+# - The gap between training and validation perplexity is overfitting to the training texts; with
+#   about 200,000 training characters a GRU of 128 units starts to memorize after some epochs.
+# - Even a good character model of Portuguese stays above 1: after "qu" comes "e" or "i" or "a",
+#   and after a space almost anything. The samples show what a perplexity near the measured one
+#   means: words and the rhythm of sentences and dialogues, but not their sense.
+
+# %%
+counts = np.bincount(train_ids, minlength=V)[1:] + 1.0                 # add-one smoothing
+log_unigram = np.log(counts / counts.sum())
+unigram_perplexity = float(np.exp(-log_unigram[val_ids - 1].mean()))
+print(f"{'uniform guess':>26}: perplexity {V}")
+print(f"{'character frequencies':>26}: perplexity {unigram_perplexity:.2f} (validation)")
+print(f"{f'GRU after {EPOCHS} epoch(s)':>26}: perplexity {perplexity.val[-1]:.2f} (validation), "
+      f"{perplexity.train[-1]:.2f} (training)")
