@@ -36,6 +36,9 @@ class _Recurrent(KernelLayer):
             all steps (Keras draws one such mask per gate; here one is shared by the gates).
         seed: seed of the dropout masks' generator (default the global one, ``redes.set_random_seed``).
         return_sequences: output every step's h, (batch, steps, units), or only the last, (batch, units).
+        return_state: also return the final states: [output, h] (LSTM: [output, h, c]), each (batch, units).
+            Called as ``layer(x, initial_state=[h₀(, c₀)])``, the states start from those tensors (an
+            encoder's final states, say) and their gradients flow back to them.
         go_backwards: run over the steps in reverse order (the output sequence is then reversed too, as Keras).
         stateful: start each batch from the last states of the previous one (batches of one size;
             ``reset_states()`` sets them to zero). Gradients stop at the batch's first step.
