@@ -198,11 +198,19 @@ def test_bad_endpoints_and_calls_raise():
         Model(i, layers.Dense(1, name="twin")(layers.Dense(3, name="twin")(i)))
 
 
-def test_multi_output_model_cannot_be_a_layer_in_a_graph():
+def test_multi_output_model_is_a_layer_with_several_outputs_in_a_graph():
     i = layers.Input((3,))
-    inner = Model(i, [layers.Dense(1)(i), layers.Dense(2)(i)])
-    with pytest.raises(TypeError, match="several outputs"):
-        inner(layers.Input((3,)))
+    inner = Model(i, [layers.Dense(1, name="first_head")(i), layers.Dense(2)(i)])
+    j = layers.Input((3,))
+    first, second = inner(j)
+    assert first.shape == (1,) and second.shape == (2,) and (first.index, second.index) == (0, 1)
+    outer = Model(j, layers.Concatenate()([first, second]))
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype("float32")
+    np.testing.assert_allclose(outer.predict(x), np.concatenate(inner.predict(x), axis=1), rtol=1e-6)
+    only_second = Model(j, layers.Dense(1)(second))  # the inner model's first output unused: its gradient is None
+    only_second.compile("sgd", "mse")
+    only_second.fit(x, np.ones((5, 1), "float32"), verbose=0)
+    assert not any(g.any() for g in inner.get_layer("first_head").gradients)  # zeros, not a stale gradient
 
 
 def chain_config():

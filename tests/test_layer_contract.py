@@ -110,7 +110,6 @@ SPECS = {
                           (4, 2),
                           bad=[({"layer": layers.Dense(3)}, TypeError, "layer"),
                                ({"layer": layers.LSTM(3), "merge_mode": "max"}, ValueError, "merge_mode"),
-                               ({"layer": layers.LSTM(3), "merge_mode": None}, ValueError, "merge_mode"),
                                ({"layer": layers.LSTM(3), "backward_layer": layers.LSTM(3)}, ValueError,
                                 "go_backwards"),
                                ({"layer": layers.LSTM(3), "backward_layer": layers.GRU(3, go_backwards=True,

@@ -107,3 +107,42 @@ def test_stacked_lstm_in_a_functional_model_with_sequence_outputs():
     grad = model.backward(np.ones_like(y))
     assert grad.shape == x.shape and np.isfinite(grad).all()
     assert isinstance(model.forward(Tensor4D.from_natural(x)), Tensor4D)
+
+
+def test_encoder_decoder_with_return_state_and_initial_state_trains_saves_and_loads(tmp_path):
+    encoder_inputs, decoder_inputs = layers.Input((5, 3)), layers.Input((4, 2))
+    _, h, c = layers.LSTM(6, return_state=True, name="encoder")(encoder_inputs)
+    decoded = layers.LSTM(6, return_sequences=True)(decoder_inputs, initial_state=[h, c])
+    model = redes.Model([encoder_inputs, decoder_inputs], layers.Dense(3, activation="softmax")(decoded))
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any("encoder[0][1], encoder[0][2]" in line for line in lines)
+    assert model.get_layer("encoder").output_shape == [(6,), (6,), (6,)]
+    rng = np.random.default_rng(0)
+    x = [rng.standard_normal((32, 5, 3)).astype("float32"), rng.standard_normal((32, 4, 2)).astype("float32")]
+    y = rng.integers(0, 3, (32, 4))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    history = model.fit(x, y, batch_size=8, epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    model.save(tmp_path / "seq2seq.redes")
+    np.testing.assert_array_equal(redes.load_model(tmp_path / "seq2seq.redes").predict(x), model.predict(x))
+
+
+def test_initial_state_gradients_reach_the_states():
+    layer = layers.GRU(3, dtype="float64")
+    x, h0 = sequences(), np.random.default_rng(5).standard_normal((3, 3))
+    y = layer([x, h0])
+    grad_x, grad_h0 = layer.backward([Tensor4D.from_natural(np.ones_like(y))][0])
+    assert grad_x.shape == (3, 1, 6, 4) and grad_h0.shape == (3, 1, 1, 3)
+    eps = 1e-6
+    shifted = h0.copy()
+    shifted[0, 1] += eps
+    base = layer([x, h0]).sum()
+    moved = layer([x, shifted]).sum()
+    assert abs((moved - base) / eps - np.asarray(grad_h0)[0, 0, 0, 1]) < 1e-5
+
+
+def test_initial_state_of_the_wrong_shape_is_a_clear_error():
+    inputs = layers.Input((5, 3))
+    with pytest.raises(ValueError, match=r"takes 2 initial state\(s\) of shape \(None, 4\)"):
+        layers.LSTM(4)(inputs, initial_state=[layers.Input((4,))])

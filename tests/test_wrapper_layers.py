@@ -60,7 +60,7 @@ def test_bidirectional_weights_argument_and_backward_layer():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"layer": layers.Dense(2)}, TypeError, "`layer`"),
-    ({"layer": layers.LSTM(2), "merge_mode": None}, ValueError, "not available yet"),
+    ({"layer": layers.LSTM(2, return_state=True)}, ValueError, "return_state"),
     ({"layer": layers.LSTM(2), "merge_mode": "max"}, ValueError, "merge_mode"),
     ({"layer": layers.LSTM(2), "weights": np.zeros(3)}, TypeError, "weights"),
     ({"layer": layers.LSTM(2), "backward_layer": "lstm"}, TypeError, "backward_layer"),

@@ -32,12 +32,13 @@ class SymbolicTensor:
         ((26, 26, 8), 'conv')
     """
 
-    __slots__ = ("shape", "dtype", "node")
+    __slots__ = ("shape", "dtype", "node", "index")
 
-    def __init__(self, shape: tuple, dtype: str, node: "Node") -> None:
+    def __init__(self, shape: tuple, dtype: str, node: "Node", index: int = 0) -> None:
         self.shape = tuple(shape)
         self.dtype = dtype
         self.node = node
+        self.index = index  # which of the node's outputs (a layer such as LSTM(return_state=True) has several)
 
     @property
     def layer(self):
@@ -49,20 +50,27 @@ class SymbolicTensor:
 
 
 class Node:
-    """One call of ``layer`` on symbolic ``inputs``; creates its ``output`` tensor.
+    """One call of ``layer`` on symbolic ``inputs``; creates its ``outputs`` tensors.
 
     Args:
         layer: the layer called (already built for the inputs' shapes).
         inputs: the SymbolicTensors it was called on, in order; none for an Input layer.
-        output_shape: the layer's output feature shape for these inputs.
+        output_shape: the layer's output feature shape for these inputs; a list of shapes for a layer
+            with several outputs (a recurrent layer with ``return_state``, a model with several outputs).
     """
 
-    __slots__ = ("layer", "inputs", "output")
+    __slots__ = ("layer", "inputs", "outputs")
 
-    def __init__(self, layer, inputs: list[SymbolicTensor], output_shape: tuple) -> None:
+    def __init__(self, layer, inputs: list[SymbolicTensor], output_shape: tuple | list) -> None:
         self.layer = layer
         self.inputs = tuple(inputs)
-        self.output = SymbolicTensor(output_shape, layer.dtype, self)
+        shapes = output_shape if isinstance(output_shape, list) else [output_shape]
+        self.outputs = tuple(SymbolicTensor(shape, layer.dtype, self, k) for k, shape in enumerate(shapes))
+
+    @property
+    def output(self) -> SymbolicTensor:
+        """The first (for most layers, the only) output."""
+        return self.outputs[0]
 
     @property
     def is_input(self) -> bool:
@@ -97,8 +105,9 @@ def symbolic_inputs(inputs) -> list[SymbolicTensor] | None:
     return tensors
 
 
-def call_symbolic(layer, inputs, tensors: list[SymbolicTensor]) -> SymbolicTensor:
-    """Record ``layer`` called on ``tensors`` (given as ``inputs``, one or a list): build it, return its output.
+def call_symbolic(layer, inputs, tensors: list[SymbolicTensor]) -> SymbolicTensor | list[SymbolicTensor]:
+    """Record ``layer`` called on ``tensors`` (given as ``inputs``, one or a list): build it, return its output
+    (a list of them for a layer with several outputs).
 
     Raises ValueError, naming the layers, when the layer cannot take these inputs: a shape that
     differs from the one it was built for (a shared layer), or shapes a merge layer cannot combine.
@@ -114,7 +123,5 @@ def call_symbolic(layer, inputs, tensors: list[SymbolicTensor]) -> SymbolicTenso
         output_shape = layer.build_for(shapes if as_list else shapes[0])
     except ValueError as error:
         raise ValueError(f"Layer '{layer.name}' cannot take the output of {sources}: {error}") from None
-    if isinstance(output_shape, list):
-        raise TypeError(f"Model '{layer.name}' has several outputs; only a model with one output can be called "
-                        "as a layer in a graph.")
-    return Node(layer, tensors, output_shape).output
+    node = Node(layer, tensors, output_shape)
+    return list(node.outputs) if isinstance(output_shape, list) else node.output

@@ -95,19 +95,22 @@ class Functional(Model):
         graph = self._graph
         values = dict(zip(graph.inputs, x if self._takes_list else [x]))
         remaining = dict(self._references)
-        states = {}
+        states, shapes = {}, {}
         for node in graph.nodes:
             layer = node.layer
             args = [_cast(values[tensor], layer.dtype) for tensor in node.inputs]
             inputs = args if layer._takes_list else args[0]
-            values[node.output] = layer.masked(inputs, layer.forward(inputs, training=training))
+            result = layer.masked(inputs, layer.forward(inputs, training=training))
+            for tensor, value in zip(node.outputs, result if len(node.outputs) > 1 else [result]):
+                values[tensor] = value
+                shapes[tensor] = value.shape
             if layer in graph.shared:
                 states[node] = _state(layer)
             for tensor in node.inputs:
                 remaining[tensor] -= 1
                 if remaining[tensor] == 0:
                     del values[tensor]
-        self._node_states = states
+        self._node_states, self._value_shapes = states, shapes
         outputs = [values[tensor] if graph.readers[tensor] == 0 else Tensor4D(values[tensor])
                    for tensor in graph.outputs]  # an output that other nodes read also gets their gradients: no logits
         return outputs if len(outputs) > 1 else outputs[0]
@@ -128,8 +131,13 @@ class Functional(Model):
             leaves = [leaf for leaf in _all_layers(layer) if not isinstance(leaf, Model)] if layer in done else []
             for leaf in leaves:
                 leaf._accumulate_gradients = True
+            # a layer with several outputs gets a list of their gradients, None for an output nothing read
+            grads = [pending.pop(tensor, None) for tensor in node.outputs]
+            if all(g is None for g in grads):  # no gradient reached this call (an unused output of a nested
+                # model): zeros, so that its weights get zero gradients rather than the last step's
+                grads = [Tensor4D(xp.zeros(self._value_shapes[t], dtype=t.dtype)) for t in node.outputs]
             try:
-                result = layer.backward(pending.pop(node.output))
+                result = layer.backward(grads if len(grads) > 1 else grads[0])
             finally:
                 for leaf in leaves:
                     del leaf._accumulate_gradients
@@ -137,7 +145,7 @@ class Functional(Model):
             for tensor, g in zip(node.inputs, result if layer._takes_list else [result]):
                 _accumulate(pending, tensor, g)
         self._node_states = {}
-        batch = (grad[0] if isinstance(grad, list) else grad).shape[0]
+        batch = next(g for g in (grad if isinstance(grad, list) else [grad]) if g is not None).shape[0]
         grads = [pending[tensor] if tensor in pending  # an unused input gets zeros
                  else Tensor4D(xp.zeros((batch,) + padded_shape(tensor.shape), dtype=tensor.dtype))
                  for tensor in graph.inputs]
@@ -154,9 +162,11 @@ class Functional(Model):
         grads = list(grad) if len(outputs) > 1 else [grad]
         if len(grads) != len(outputs):
             raise ValueError(f"`grad` must hold one gradient per output ({len(outputs)}). Received {len(grads)}.")
-        natural = not isinstance(grads[0], Tensor4D)
+        natural = not any(isinstance(g, Tensor4D) for g in grads)
         if natural:
             for k, (g, tensor) in enumerate(zip(grads, outputs)):
+                if g is None:  # an output whose gradient is zero (a caller that did not use it)
+                    continue
                 g = xp.asarray(g)
                 if g.ndim != len(tensor.shape) + 1 or not same_shape(g.shape[1:], tensor.shape):
                     raise ValueError(f"`grad[{k}]` must have the shape of output '{tensor.layer.name}', "
@@ -196,7 +206,8 @@ class Functional(Model):
 
         def label(tensor: SymbolicTensor) -> str:
             nodes = calls[tensor.layer]
-            return tensor.layer.name + (f"[{nodes.index(tensor.node)}]" if len(nodes) > 1 else "")
+            call = f"[{nodes.index(tensor.node)}]" if len(nodes) > 1 or len(tensor.node.outputs) > 1 else ""
+            return tensor.layer.name + call + (f"[{tensor.index}]" if len(tensor.node.outputs) > 1 else "")
 
         connections = {layer: [", ".join(label(t) for t in node.inputs) for node in nodes if node.inputs]
                        for layer, nodes in calls.items()}
@@ -234,7 +245,11 @@ def _cast(x: Tensor4D, dtype) -> Tensor4D:
 
 
 def _accumulate(pending: dict, tensor: SymbolicTensor, grad: Tensor4D) -> None:
-    """Add ``grad`` to ``tensor``'s gradient; never in place, as one array may reach several tensors."""
+    """Add ``grad`` to ``tensor``'s gradient; never in place, as one array may reach several tensors.
+
+    None (the gradient of an output nothing read) adds nothing."""
+    if grad is None:
+        return
     previous = pending.get(tensor)
     pending[tensor] = grad if previous is None else Tensor4D(previous.data + grad.data)
 

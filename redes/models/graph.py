@@ -49,7 +49,7 @@ class Graph:
         for node in self.nodes:
             calls[node.layer] = calls.get(node.layer, 0) + 1
         self.shared = {layer for layer, count in calls.items() if count > 1}
-        self.readers = {node.output: 0 for node in nodes}
+        self.readers = {tensor: 0 for node in nodes for tensor in node.outputs}
         for node in self.nodes:
             for tensor in node.inputs:
                 self.readers[tensor] += 1
@@ -65,8 +65,8 @@ class Graph:
         """The graph as Keras writes it: each layer's ``serialize(layer)`` and its calls' inbound references."""
         calls = self.calls()
 
-        def reference(tensor: SymbolicTensor) -> list:
-            return [tensor.layer.name, calls[tensor.layer].index(tensor.node)]
+        def reference(tensor: SymbolicTensor) -> list:  # [layer, call] (+ [output] past a call's first output)
+            return [tensor.layer.name, calls[tensor.layer].index(tensor.node)] + ([tensor.index] if tensor.index else [])
 
         return {
             "layers": [serialize(layer) for layer in self.layers],
@@ -88,30 +88,38 @@ class Graph:
         calls = {layer.name: len(nodes) for layer, nodes in zip(layers, inbound)}
         for layer, nodes in zip(layers, inbound):
             for node in nodes:
-                for name, index in node:
-                    if not 0 <= index < calls.get(name, 0):
-                        raise ValueError(f"Layer '{layer.name}' takes the output of call {index} of layer "
+                for name, call, *_ in node:
+                    if not 0 <= call < calls.get(name, 0):
+                        raise ValueError(f"Layer '{layer.name}' takes the output of call {call} of layer "
                                          f"'{name}', which the config does not have.")
-        tensors = {(layer.name, 0): layer.output for layer in layers if isinstance(layer, Input)}
+        tensors = {(layer.name, 0, 0): layer.output for layer in layers if isinstance(layer, Input)}
         created = {layer.name: 1 if isinstance(layer, Input) else 0 for layer in layers}
         progress = True
         while progress:
             progress = False
             for layer, nodes in zip(layers, inbound):
                 while created[layer.name] < len(nodes) and all(
-                        (name, index) in tensors for name, index in nodes[created[layer.name]]):
-                    args = [tensors[(name, index)] for name, index in nodes[created[layer.name]]]
-                    tensors[(layer.name, created[layer.name])] = layer(args if layer._takes_list else args[0])
+                        _key(ref) in tensors for ref in nodes[created[layer.name]]):
+                    args = [tensors[_key(ref)] for ref in nodes[created[layer.name]]]
+                    result = layer(args if layer._takes_list or len(args) > 1 else args[0])
+                    for k, tensor in enumerate(result if isinstance(result, list) else [result]):
+                        tensors[(layer.name, created[layer.name], k)] = tensor
                     created[layer.name] += 1
                     progress = True
         stuck = [name for name, count in created.items() if count < calls[name]]
         if stuck:
             raise ValueError(f"The graph cannot be built: layers {stuck} wait on each other's outputs (a cycle).")
-        missing = [ref for ref in input_refs + output_refs if tuple(ref) not in tensors]
+        missing = [ref for ref in input_refs + output_refs if _key(ref) not in tensors]
         if missing:
             raise ValueError(f"`input_layers` / `output_layers` refer to layer calls the config does not have: "
                              f"{missing}")
-        return [tensors[tuple(ref)] for ref in input_refs], [tensors[tuple(ref)] for ref in output_refs]
+        return [tensors[_key(ref)] for ref in input_refs], [tensors[_key(ref)] for ref in output_refs]
+
+
+def _key(reference) -> tuple:
+    """(layer name, call, output) of a config reference ``[name, call]`` or ``[name, call, output]``."""
+    name, call, *output = reference
+    return name, call, output[0] if output else 0
 
 
 def _tensor_list(name: str, value) -> list[SymbolicTensor]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 
 def _format_shape(shape) -> str:
+    if isinstance(shape, list):  # a layer with several outputs
+        return "[" + ", ".join(map(_format_shape, shape)) + "]"
     return "?" if shape is None else str((None,) + tuple(shape))
 
 

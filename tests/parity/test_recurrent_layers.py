@@ -114,3 +114,47 @@ def test_sequence_classifier_trains_as_keras(name, dtype):
     for ours_weight, theirs_weight in zip(ours.get_weights(), theirs.get_weights()):
         assert_parity(f"{name}(32) → Dense softmax, 20 Adam steps: weights", dtype, ours_weight, theirs_weight,
                       bound * 10)
+
+
+STATE_CASES = [(name, config) for name in CLASSES for config in
+               ({"return_sequences": True}, {}, {"go_backwards": True})]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,config", STATE_CASES,
+                         ids=[f"{n}-{','.join(c) or 'last'}" for n, c in STATE_CASES])
+def test_initial_state_and_return_state_match_keras(name, config, dtype):
+    """[output, *final states] = layer(x, initial_state=[...]): every output and every input's gradient."""
+    tf = import_tensorflow()
+    rng = np.random.default_rng(3)
+    batch, steps, features, units = 3, 5, 4, 6
+    count = 2 if name == "LSTM" else 1
+    x = rng.standard_normal((batch, steps, features)).astype(dtype)
+    states = [rng.standard_normal((batch, units)).astype(dtype) for _ in range(count)]
+    theirs = getattr(tf.keras.layers, name)(units, return_state=True, dtype=dtype, **config)
+    theirs.build((None, steps, features))
+    weights = [(w + 0.1 * rng.standard_normal(w.shape)).astype(dtype) for w in theirs.get_weights()]
+    theirs.set_weights(weights)
+    ours = getattr(layers, name)(units, return_state=True, dtype=dtype, **config)
+    ours([x, *states])  # builds for the sequence and its initial states
+    ours.set_weights(weights)
+
+    outputs = ours.forward([Tensor4D.from_natural(a) for a in (x, *states)], training=True)
+    upstreams = [rng.standard_normal(np.asarray(o).shape).astype(dtype) for o in outputs]
+    grads = ours.backward([Tensor4D(u) for u in upstreams])
+    tensors = [tf.constant(a) for a in (x, *states)]
+    with tf.GradientTape() as tape:
+        for tensor in tensors:
+            tape.watch(tensor)
+        outputs_tf = theirs(tensors[0], initial_state=tensors[1:])
+        target = sum(tf.reduce_sum(o * u.reshape(o.shape)) for o, u in zip(outputs_tf, upstreams))
+    grads_tf = tape.gradient(target, tensors + list(theirs.trainable_variables))
+    what = f"{name}(return_state, initial_state, {', '.join(config)})"
+    for k, (ours_output, theirs_output) in enumerate(zip(outputs, outputs_tf)):
+        assert_parity(f"{what}: output {k}", dtype, np.asarray(ours_output).reshape(theirs_output.shape),
+                      theirs_output.numpy(), tolerance(dtype))
+    for k, (ours_grad, theirs_grad) in enumerate(zip(grads, grads_tf)):
+        assert_parity(f"{what}: gradient of input {k}", dtype, np.asarray(ours_grad).reshape(theirs_grad.shape),
+                      theirs_grad.numpy(), tolerance(dtype))
+    for ours_grad, theirs_grad in zip(ours.gradients, grads_tf[len(tensors):]):
+        assert_parity(f"{what}: weight gradients", dtype, ours_grad, theirs_grad.numpy(), tolerance(dtype))

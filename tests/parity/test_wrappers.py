@@ -156,3 +156,37 @@ def test_time_distributed_lstm_matches_keras(dtype):
     ours.set_weights(weights)
     x = rng.standard_normal((batch, steps, substeps, features)).astype(dtype)
     _compare("TimeDistributed(LSTM(3)) on (None, 4, 5, 2)", dtype, ours, theirs, x, (steps, substeps, features), rng)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_bidirectional_without_merge_returns_both_outputs_as_keras(return_sequences, dtype):
+    tf = import_tensorflow()
+    rng = np.random.default_rng(4)
+    batch, steps, features, units = 3, 6, 4, 5
+    x = rng.standard_normal((batch, steps, features)).astype(dtype)
+    theirs = tf.keras.layers.Bidirectional(tf.keras.layers.GRU(units, return_sequences=return_sequences, dtype=dtype),
+                                           merge_mode=None, dtype=dtype)
+    theirs.build((None, steps, features))
+    weights = [(w + 0.1 * rng.standard_normal(w.shape)).astype(dtype) for w in theirs.get_weights()]
+    theirs.set_weights(weights)
+    ours = layers.Bidirectional(layers.GRU(units, return_sequences=return_sequences, dtype=dtype), merge_mode=None)
+    ours.build_for((steps, features))
+    ours.set_weights(weights)
+    outputs = ours.forward(Tensor4D.from_natural(x), training=True)
+    shape = (batch, steps, units) if return_sequences else (batch, units)
+    upstreams = [rng.standard_normal(shape).astype(dtype) for _ in outputs]
+    grad_x = ours.backward([Tensor4D.from_natural(u) for u in upstreams]).to_natural((steps, features))
+    x_tf = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x_tf)
+        outputs_tf = theirs(x_tf)
+        target = sum(tf.reduce_sum(o * u) for o, u in zip(outputs_tf, upstreams))
+    grad_x_tf, *grad_w_tf = tape.gradient(target, [x_tf, *theirs.trainable_variables])
+    what = f"Bidirectional(GRU(return_sequences={return_sequences}), merge_mode=None)"
+    for k, (ours_output, theirs_output) in enumerate(zip(outputs, outputs_tf)):
+        assert_parity(f"{what}: output {k}", dtype, ours_output.to_natural(shape[1:]), theirs_output.numpy(),
+                      tolerance(dtype))
+    assert_parity(f"{what}: input gradient", dtype, grad_x, grad_x_tf.numpy(), tolerance(dtype))
+    for ours_grad, theirs_grad in zip(ours.gradients, grad_w_tf):
+        assert_parity(f"{what}: weight gradients", dtype, ours_grad, theirs_grad.numpy(), tolerance(dtype))

@@ -36,6 +36,9 @@ class _Recurrent(KernelLayer):
             all steps (Keras draws one such mask per gate; here one is shared by the gates).
         seed: seed of the dropout masks' generator (default the global one, ``redes.set_random_seed``).
         return_sequences: output every step's h, (batch, steps, units), or only the last, (batch, units).
+        return_state: also return the final states: [output, h] (LSTM: [output, h, c]), each (batch, units).
+            Called as ``layer(x, initial_state=[h₀(, c₀)])``, the states start from those tensors (an
+            encoder's final states, say) and their gradients flow back to them.
         go_backwards: run over the steps in reverse order (the output sequence is then reversed too, as Keras).
         stateful: start each batch from the last states of the previous one (batches of one size;
             ``reset_states()`` sets them to zero). Gradients stop at the batch's first step.
@@ -54,7 +57,7 @@ class _Recurrent(KernelLayer):
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
                  recurrent_regularizer=None, bias_regularizer=None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, seed: int | None = None, return_sequences: bool = False,
-                 go_backwards: bool = False, stateful: bool = False, **kwargs) -> None:
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False, **kwargs) -> None:
         super().__init__(activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
                          bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
                          bias_regularizer=bias_regularizer, **kwargs)
@@ -66,12 +69,24 @@ class _Recurrent(KernelLayer):
         self.seed = check_non_negative_int("seed", seed, allow_none=True)
         self._generator = None if self.seed is None else xp.random.default_rng(self.seed)
         self.return_sequences = check_bool("return_sequences", return_sequences)
+        self.return_state = check_bool("return_state", return_state)
         self.go_backwards = check_bool("go_backwards", go_backwards)
         self.stateful = check_bool("stateful", stateful)
         self.states: list | None = None  # the last states, kept between batches when stateful
 
     # ------------------------------------------------------------------ shapes and weights
-    def build(self, input_shape: tuple) -> None:
+    def __call__(self, inputs, training: bool = False, initial_state=None):
+        """As any layer's; ``initial_state`` (a list: [h₀], or [h₀, c₀] for LSTM, each (batch, units)) starts
+        the states from those tensors instead of zeros; their gradients flow back to them."""
+        if initial_state is not None:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            inputs = [inputs, *states]
+        if isinstance(inputs, (list, tuple)):
+            self._takes_list = True  # the sequence and its initial states
+        return super().__call__(inputs, training=training)
+
+    def build(self, input_shape: tuple | list) -> None:
+        input_shape = self._check_initial_states(input_shape)
         if len(input_shape) != 2:
             raise ValueError(f"{type(self).__name__} takes sequences of shape (batch, steps, features). "
                              f"Received feature shape {input_shape}.")
@@ -88,19 +103,37 @@ class _Recurrent(KernelLayer):
         """(gates·units,); GRU's reset-after bias is (2, gates·units)."""
         return (self.gates * self.units,)
 
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return (input_shape[0], self.units) if self.return_sequences else (self.units,)
+    def _check_initial_states(self, input_shape: tuple | list) -> tuple:
+        """The sequence's shape; ValueError unless the initial states (if any) are ``state_count`` × (units,)."""
+        if not isinstance(input_shape, list):
+            return input_shape
+        states = [tuple(shape) for shape in input_shape[1:]]
+        if states != [(self.units,)] * self.state_count:
+            raise ValueError(f"{type(self).__name__} '{self.name}' takes {self.state_count} initial state(s) of shape "
+                             f"(None, {self.units}). Received shapes {[(None,) + s for s in states]}.")
+        return tuple(input_shape[0])
+
+    def compute_output_shape(self, input_shape: tuple | list) -> tuple | list:
+        """(steps, units) with ``return_sequences``, else (units,); then one (units,) per state with ``return_state``."""
+        input_shape = self._check_initial_states(input_shape)
+        output = (input_shape[0], self.units) if self.return_sequences else (self.units,)
+        return [output] + [(self.units,)] * self.state_count if self.return_state else output
 
     def reset_states(self) -> None:
         """Forget the states a stateful layer carried over: the next batch starts from zeros."""
         self.states = None
 
     # ------------------------------------------------------------------ around the time loop
-    def _begin(self, x: Tensor4D, training: bool) -> tuple:
+    def _begin(self, x, training: bool) -> tuple:
         """(P, initial states): P = X·W + b for all steps, (T, N, gates·units), time-major.
 
         Caches the sequence X (T, N, F) after dropout and the recurrent dropout mask for the loop.
+        ``x`` is the sequence, or [sequence, *initial states] (``initial_state``).
         """
+        given = None
+        if isinstance(x, list):
+            x, given = x[0], [state.data.reshape(x[0].shape[0], self.units) for state in x[1:]]
+        self._given_states = given is not None
         batch, _, steps, features = x.shape
         sequence = x.data.reshape(batch, steps, features).transpose(1, 0, 2)  # (T, N, F), a view
         if self.go_backwards:
@@ -117,7 +150,7 @@ class _Recurrent(KernelLayer):
         projected = (self._sequence.reshape(steps * batch, features) @ self.kernel).reshape(steps, batch, -1)
         if self.use_bias:
             projected += self.input_bias()
-        return projected, self._initial_states(batch)
+        return projected, given if given is not None else self._initial_states(batch)
 
     def carry(self, t: int, new, previous):
         """The state after step t: ``new``, but ``previous`` for the samples whose step t is masked (Keras)."""
@@ -155,24 +188,41 @@ class _Recurrent(KernelLayer):
         keep = generator.random(shape) >= rate
         return (keep / (1.0 - rate)).astype(self.dtype)
 
-    def _end(self, outputs, states: list) -> Tensor4D:
-        """The layer's output from the states h_t of every step (T, N, units)."""
+    def _end(self, outputs, states: list):
+        """The layer's output from the states h_t of every step (T, N, units), and with ``return_state``
+        the final states: a list [output, h] (LSTM: [output, h, c])."""
         if self.stateful:
             self.states = [state.copy() for state in states]
         steps, batch, _ = outputs.shape
         if not self.return_sequences:
-            return Tensor4D(xp.ascontiguousarray(outputs[-1]).reshape(batch, 1, 1, self.units))
-        return Tensor4D(xp.ascontiguousarray(outputs.transpose(1, 0, 2)).reshape(batch, 1, steps, self.units))
+            output = Tensor4D(xp.ascontiguousarray(outputs[-1]).reshape(batch, 1, 1, self.units))
+        else:
+            output = Tensor4D(xp.ascontiguousarray(outputs.transpose(1, 0, 2)).reshape(batch, 1, steps, self.units))
+        if not self.return_state:
+            return output
+        return [output] + [Tensor4D(state.reshape(batch, 1, 1, self.units)) for state in states]
 
-    def _output_gradient(self, grad: Tensor4D, steps: int):
-        """dL/dh_t for every step, (T, N, units): the output's gradient (the last step's only, without
-        ``return_sequences``)."""
-        batch = grad.shape[0]
-        if self.return_sequences:
-            return grad.data.reshape(batch, steps, self.units).transpose(1, 0, 2)
-        d_outputs = xp.zeros((steps, batch, self.units), dtype=grad.dtype)
-        d_outputs[-1] = grad.data.reshape(batch, self.units)
-        return d_outputs
+    def _output_gradient(self, grad, steps: int) -> tuple:
+        """(dL/dh_t for every step (T, N, units), [dL/d(final state)]) from the output's gradient (the last
+        step's only, without ``return_sequences``) and, with ``return_state``, the states' (None: zero)."""
+        grads = list(grad) if self.return_state else [grad]
+        output_grad = grads[0]
+        batch = next(g.shape[0] for g in grads if g is not None)
+        dtype = next(g.dtype for g in grads if g is not None)
+        final = [xp.zeros((batch, self.units), dtype=dtype) if g is None else g.data.reshape(batch, self.units)
+                 for g in (grads[1:] if self.return_state else [None] * self.state_count)]
+        if output_grad is not None and self.return_sequences:
+            return output_grad.data.reshape(batch, steps, self.units).transpose(1, 0, 2), final
+        d_outputs = xp.zeros((steps, batch, self.units), dtype=dtype)
+        if output_grad is not None:
+            d_outputs[-1] = output_grad.data.reshape(batch, self.units)
+        return d_outputs, final
+
+    def _input_gradients(self, d_sequence: Tensor4D, d_initial: list):
+        """dL/dx, and [dL/dx, dL/dh₀, (dL/dc₀)] when the layer was given ``initial_state``."""
+        if not self._given_states:
+            return d_sequence
+        return [d_sequence] + [Tensor4D(g.reshape(g.shape[0], 1, 1, self.units)) for g in d_initial]
 
     def _finish_backward(self, d_projected, d_recurrent, recurrent_inputs) -> Tensor4D:
         """Weight gradients and dL/dx from the gates' pre-activation gradients of every step.
@@ -210,6 +260,7 @@ class _Recurrent(KernelLayer):
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,
             "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
             "go_backwards": self.go_backwards,
             "stateful": self.stateful,
         }

@@ -20,6 +20,9 @@ def _check_recurrent(argument: str, layer) -> Layer:
     if not isinstance(layer, Layer) or not hasattr(layer, "go_backwards") or not hasattr(layer, "return_sequences"):
         raise TypeError(f"`{argument}` must be a recurrent layer instance (SimpleRNN, LSTM, GRU, or a layer with "
                         f"`go_backwards` and `return_sequences`). Received: {argument}={layer!r}")
+    if getattr(layer, "return_state", False):
+        raise ValueError(f"`{argument}` with return_state=True is not available inside Bidirectional yet: wrap the "
+                         f"layer without it. Received: {argument}={layer!r}")
     return layer
 
 
@@ -34,9 +37,8 @@ class Bidirectional(Wrapper):
     Args:
         layer: a recurrent layer (SimpleRNN, LSTM, GRU, or a layer with ``go_backwards`` and
             ``return_sequences``), the template of the forward layer.
-        merge_mode: how the two outputs combine: 'concat' (default), 'sum', 'mul' or 'ave'. Keras'
-            ``None`` (a list of the two outputs) is not available yet: a layer in a redes graph has one
-            output, so it raises ValueError.
+        merge_mode: how the two outputs combine: 'concat' (default), 'sum', 'mul' or 'ave'; None returns
+            the two outputs as a list [forward, backward] (the backward one back in forward time).
         weights: optional initial weights, forward layer's then backward layer's (set when built).
         backward_layer: optional recurrent layer for the backward direction; it must have the opposite
             ``go_backwards``, the same ``return_sequences`` and ``stateful``, and the wrapper's dtype.
@@ -66,11 +68,7 @@ class Bidirectional(Wrapper):
 
     def __init__(self, layer, merge_mode: str = "concat", weights=None, backward_layer=None, **kwargs) -> None:
         _check_recurrent("layer", layer)
-        if merge_mode is None:
-            raise ValueError("`merge_mode=None` (a list of the forward and backward outputs) is not available yet: "
-                             "a layer in a redes graph has one output. Use 'concat', 'sum', 'mul' or 'ave'. "
-                             "Received: merge_mode=None")
-        self.merge_mode = check_one_of("merge_mode", merge_mode, MERGE_MODES)
+        self.merge_mode = None if merge_mode is None else check_one_of("merge_mode", merge_mode, MERGE_MODES)
         if weights is not None and not isinstance(weights, (list, tuple)):
             raise TypeError(f"`weights` must be a list of arrays (the forward layer's, then the backward "
                             f"layer's) or None. Received: weights of type {type(weights).__name__}")
@@ -111,9 +109,11 @@ class Bidirectional(Wrapper):
                                  f"backward layer's ({', '.join(self.weight_names)}). Received {len(weights)}.")
             self.set_weights(weights)
 
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
+    def compute_output_shape(self, input_shape: tuple) -> tuple | list:
         shape = tuple(self.forward_layer.compute_output_shape(input_shape))
         other = tuple(self.backward_layer.compute_output_shape(input_shape))
+        if self.merge_mode is None:  # two outputs
+            return [shape, other]
         if self.merge_mode == "concat":
             return shape[:-1] + (shape[-1] + other[-1],)
         if shape != other:
@@ -127,6 +127,9 @@ class Bidirectional(Wrapper):
         if self.return_sequences:
             r = r[:, :, ::-1]  # the backward layer's sequence, back in forward time
         self._keep_inner_state()
+        if self.merge_mode is None:
+            self._output_shapes = (y.shape, r.shape)
+            return [Tensor4D(y), Tensor4D(xp.ascontiguousarray(r))]
         if self.merge_mode == "concat":
             return Tensor4D(xp.concatenate([y, r], axis=-1))
         if self.merge_mode == "sum":
@@ -136,22 +139,24 @@ class Bidirectional(Wrapper):
         self._y, self._r = y, r  # mul: each factor's gradient is the other factor
         return Tensor4D(y * r)
 
-    def backward(self, grad: Tensor4D) -> Tensor4D:
-        g = grad.data
-        if self.merge_mode == "concat":
+    def backward(self, grad) -> Tensor4D:
+        if self.merge_mode is None:  # [dL/dy, dL/dr]; None for an output nothing read (a zero gradient)
+            dy, dr = (xp.zeros(shape, dtype=self.dtype) if g is None else g.data
+                      for g, shape in zip(grad, self._output_shapes))
+        elif self.merge_mode == "concat":
             units = self.forward_layer.output_shape[-1]
-            dy, dr = g[..., :units], g[..., units:]
+            dy, dr = grad.data[..., :units], grad.data[..., units:]
         elif self.merge_mode == "sum":
-            dy = dr = g
+            dy = dr = grad.data
         elif self.merge_mode == "ave":
-            dy = dr = g / 2
+            dy = dr = grad.data / 2
         else:
-            dy, dr = g * self._r, g * self._y
+            dy, dr = grad.data * self._r, grad.data * self._y
         if self.return_sequences:
             dr = dr[:, :, ::-1]
         with self._inner_backward():
             dx = self.forward_layer.backward(Tensor4D(dy)).data
-            dx = dx + self.backward_layer.backward(Tensor4D(dr)).data
+            dx = dx + self.backward_layer.backward(Tensor4D(xp.ascontiguousarray(dr))).data
         return Tensor4D(dx)
 
     def get_config(self) -> dict:

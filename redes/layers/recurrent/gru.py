@@ -91,10 +91,9 @@ class GRU(_GatedRecurrent):
     def backward(self, grad: Tensor4D) -> Tensor4D:
         pre_activations, gates, units = self._pre_activations, self._gates, self.units
         steps = gates.shape[0]
-        d_outputs = self._output_gradient(grad, steps)
+        d_outputs, (dh,) = self._output_gradient(grad, steps)  # dh: dL/dh through step t+1 (or returned)
         d_projected = xp.empty_like(gates)
         d_recurrent = xp.empty_like(gates)
-        dh = xp.zeros_like(self._previous[0])
         mask = self.recurrent_mask
         for t in reversed(range(steps)):
             z, r, candidate_state = (gates[t, :, k * units:(k + 1) * units] for k in range(3))
@@ -111,7 +110,7 @@ class GRU(_GatedRecurrent):
             if mask is not None:
                 d_through_u *= mask
             dh = dh * z + d_through_u + dh_carried
-        return self._finish_backward(d_projected, d_recurrent, self._recurrent_inputs)
+        return self._input_gradients(self._finish_backward(d_projected, d_recurrent, self._recurrent_inputs), [dh])
 
     def bias_gradient(self, d_projected, d_recurrent):
         """[Σ dP, Σ dR]: the input bias is in P, the recurrent bias in R."""

@@ -87,10 +87,8 @@ class LSTM(_GatedRecurrent):
     def backward(self, grad: Tensor4D) -> Tensor4D:
         z, gates, cells, cell_outputs, units = self._z, self._gates, self._cells, self._cell_outputs, self.units
         steps = z.shape[0]
-        d_outputs = self._output_gradient(grad, steps)
+        d_outputs, (dh, dc) = self._output_gradient(grad, steps)  # dL/dh, dL/dc through step t+1 (or returned)
         dz = xp.empty_like(z)
-        dh = xp.zeros_like(cells[0])  # dL/dhₜ through step t+1
-        dc = xp.zeros_like(cells[0])  # dL/dcₜ through step t+1
         mask = self.recurrent_mask
         for t in reversed(range(steps)):
             i, f, g, o = _split(gates[t], units)
@@ -108,7 +106,7 @@ class LSTM(_GatedRecurrent):
             if mask is not None:
                 dh *= mask
             dh = dh + dh_carried
-        return self._finish_backward(dz, dz, self._recurrent_inputs)
+        return self._input_gradients(self._finish_backward(dz, dz, self._recurrent_inputs), [dh, dc])
 
     def get_config(self) -> dict:
         return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}

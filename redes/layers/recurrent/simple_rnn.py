@@ -47,9 +47,8 @@ class SimpleRNN(_Recurrent):
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
         a, activated = self._a, self._activated
-        d_outputs = self._output_gradient(grad, a.shape[0])
+        d_outputs, (dh,) = self._output_gradient(grad, a.shape[0])  # dh: dL/dh_T, from the returned state
         da = xp.empty_like(a)
-        dh = xp.zeros_like(activated[0])
         mask = self.recurrent_mask
         for t in reversed(range(a.shape[0])):
             d_new, d_carried = self.split_gradient(t, dh + d_outputs[t])
@@ -58,4 +57,4 @@ class SimpleRNN(_Recurrent):
             if mask is not None:
                 dh *= mask
             dh = dh + d_carried
-        return self._finish_backward(da, da, self._recurrent_inputs)
+        return self._input_gradients(self._finish_backward(da, da, self._recurrent_inputs), [dh])
