@@ -1,7 +1,7 @@
 """Wrapper: the base of a layer that contains layers (Bidirectional, TimeDistributed), as Keras' ``Wrapper``.
 
-A wrapper owns no weights of its own: like a ``Model`` it gathers those of its ``layers``, in their
-order, and their gradients, penalties and trainable flags. Its ``forward`` calls the inner layers' own
+A wrapper owns no weights of its own: like a ``Model`` it is a ``LayerContainer``, which gathers those
+of its ``layers``, in their order, and their gradients, penalties and trainable flags. Its ``forward`` calls the inner layers' own
 forward and its ``backward`` their own backward, so the gradients of the inner weights are the ones the
 inner layers compute and store. Two things a model does for its layers a wrapper does for its own:
     * a wrapper called at several nodes of a functional model (a shared layer) back-propagates each call
@@ -16,14 +16,14 @@ inner layers compute and store. Two things a model does for its layers a wrapper
 from __future__ import annotations
 
 import contextlib
-import math
 
 from .base import Layer
+from .container import LayerContainer
 
 _CARRIED = ("states",)  # what a layer carries from one batch to the next (stateful): never rolled back
 
 
-class Wrapper(Layer):
+class Wrapper(LayerContainer):
     """A layer made of other layers; see the module docstring. Subclasses set ``self._inner``.
 
     Args:
@@ -49,60 +49,10 @@ class Wrapper(Layer):
         """The inner layers, in weight order."""
         return list(self.__dict__.get("_inner", []))
 
-    @property
-    def trainable(self) -> bool:
-        return self.__dict__.get("_trainable", True)
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        self._trainable = bool(value)
-        for layer in self.layers:
-            layer.trainable = self._trainable
-
-    # ------------------------------------------------------------------ weights, gathered as a Model does
+    # ------------------------------------------------------------------ weights: the inner layers' (LayerContainer)
     @property
     def weight_names(self) -> list[str]:
         return [prefix + name for layer, prefix in zip(self.layers, self._prefixes) for name in layer.weight_names]
-
-    @property
-    def weights(self) -> list:
-        return [w for layer in self.layers for w in layer.weights]
-
-    @property
-    def trainable_weights(self) -> list:
-        return [w for layer in self.layers for w in layer.trainable_weights] if self.trainable else []
-
-    @property
-    def non_trainable_weights(self) -> list:
-        if not self.trainable:
-            return self.weights
-        return [w for layer in self.layers for w in layer.non_trainable_weights]
-
-    @property
-    def gradients(self) -> list:
-        return [g for layer in self.layers for g in layer.gradients] if self.trainable else []
-
-    @property
-    def losses(self) -> list[float]:
-        return [loss for layer in self.layers for loss in layer.losses]
-
-    def get_weights(self) -> list:
-        return [w for layer in self.layers for w in layer.get_weights()]
-
-    def set_weights(self, weights) -> None:
-        weights = list(weights)
-        expected = sum(len(layer.weights) for layer in self.layers)
-        if len(weights) != expected:
-            raise ValueError(f"Layer '{self.name}' expects {expected} weight arrays "
-                             f"({', '.join(self.weight_names) or 'none'}), received {len(weights)}.")
-        start = 0
-        for layer in self.layers:
-            count = len(layer.weights)
-            layer.set_weights(weights[start:start + count])
-            start += count
-
-    def count_params(self) -> int:
-        return sum(math.prod(w.shape) for w in self.weights)
 
     def set_gradient(self, weight, value) -> None:
         raise TypeError(f"Layer '{self.name}' ({type(self).__name__}) owns no weights: its inner layers store "

@@ -13,6 +13,7 @@ from .. import saving
 from ..backend import rng, xp
 from ..callbacks import CallbackList, History
 from ..layers.base import Layer, format_shape, same_shape
+from ..layers.container import LayerContainer
 from ..tensor import Tensor4D
 from ..utils import deferred_interrupt
 from ..validation import check_bool, check_non_negative_int, check_positive_int
@@ -25,11 +26,11 @@ class NonFiniteError(FloatingPointError):
     """A training step met a NaN or infinite loss or gradient; the step was not applied."""
 
 
-class Model(Layer):
+class Model(LayerContainer):
     """Base class of models. A model is a layer too, so models nest.
 
-    Subclasses define ``layers``, ``forward``, ``backward`` and ``build``; this
-    class gathers the layers' weights and gradients and runs training.
+    Subclasses define ``layers``, ``forward``, ``backward`` and ``build``; the layers' weights and
+    gradients are gathered by ``LayerContainer``; this class runs training.
     ``Model(inputs, outputs)`` builds a ``Functional`` model from a graph of layer calls.
 
     Shapes: ``fit``, ``evaluate`` and ``predict`` take x as (N, features) or images (N, H, W, C) in NHWC,
@@ -67,17 +68,6 @@ class Model(Layer):
     def layers(self) -> list[Layer]:
         raise NotImplementedError
 
-    @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        """Freezing a model freezes each of its layers, as in Keras."""
-        self._trainable = bool(value)
-        for layer in self.__dict__.get("_layers", []):
-            layer.trainable = value
-
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """Return a layer by name or by index (as in Keras)."""
         if index is not None:
@@ -87,54 +77,6 @@ class Model(Layer):
                 return layer
         names = [layer.name for layer in self.layers]
         raise ValueError(f"No layer named {name!r} in model '{self.name}'. Layers: {names}")
-
-    # ------------------------------------------------------------------ weights
-    @property
-    def weights(self) -> list:
-        return [w for layer in self.layers for w in layer.weights]
-
-    @property
-    def trainable_weights(self) -> list:
-        if not self.trainable:
-            return []
-        return [w for layer in self.layers for w in layer.trainable_weights]
-
-    @property
-    def non_trainable_weights(self) -> list:
-        if not self.trainable:
-            return self.weights
-        return [w for layer in self.layers for w in layer.non_trainable_weights]
-
-    @property
-    def gradients(self) -> list:
-        """dL/dw aligned with ``trainable_weights``, filled by ``backward``."""
-        if not self.trainable:
-            return []
-        return [g for layer in self.layers for g in layer.gradients]
-
-    @property
-    def losses(self) -> list[float]:
-        """Regularization penalties of all layers."""
-        return [loss for layer in self.layers for loss in layer.losses]
-
-    def get_weights(self) -> list:
-        """All weights, layer by layer, each layer in Keras order."""
-        return [w for layer in self.layers for w in layer.get_weights()]
-
-    def set_weights(self, weights) -> None:
-        """Set all weights from a list in ``get_weights`` order (e.g. taken from an equivalent Keras model)."""
-        weights = list(weights)
-        expected = sum(len(layer.weights) for layer in self.layers)
-        if len(weights) != expected:
-            raise ValueError(f"Model '{self.name}' expects {expected} weight arrays, received {len(weights)}.")
-        start = 0
-        for layer in self.layers:
-            count = len(layer.weights)
-            layer.set_weights(weights[start:start + count])
-            start += count
-
-    def count_params(self) -> int:
-        return sum(layer.count_params() for layer in self.layers)
 
     def summary(self, print_fn=print) -> None:
         """Print a table of layers, output shapes and parameter counts."""
