@@ -94,7 +94,7 @@ SPECS = {
                  bad=[({"units": 3, "unit_forget_bias": 1}, TypeError, "unit_forget_bias"),
                       ({"units": 3, "recurrent_dropout": -0.1}, ValueError, "recurrent_dropout")]),
     "GRU": Spec(lambda **kw: layers.GRU(3, go_backwards=True, return_sequences=True, **kw), (4, 2),
-                bad=[({"units": 3, "reset_after": False}, ValueError, "reset_after"),
+                bad=[({"units": 3, "reset_after": "no"}, TypeError, "reset_after"),
                      ({"units": 3, "seed": -1}, ValueError, "seed")]),
     "Embedding": Spec(lambda **kw: layers.Embedding(6, 3, embeddings_regularizer="l2", mask_zero=True, **kw), (5,),
                       indices=6,

@@ -74,9 +74,13 @@ def test_rejects_inputs_that_are_not_sequences(cls):
         cls(3)(np.ones((2, 5), dtype="float32"))
 
 
-def test_gru_reset_before_is_refused_with_the_reason():
-    with pytest.raises(ValueError, match="reset_after=False"):
-        layers.GRU(3, reset_after=False)
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_reset_after_or_before_with_masks_and_dropout_gradients(reset_after):
+    layer = layers.GRU(4, reset_after=reset_after, recurrent_dropout=0.3, return_sequences=True, dtype="float64")
+    x = sequences()
+    layer.build_for(x.shape[1:])
+    assert layer.bias.shape == ((2, 12) if reset_after else (12,))
+    check_layer_gradients(layer, x.reshape(3, 1, 6, 4), training=True, before_forward=lambda: redes.set_random_seed(3))
 
 
 @pytest.mark.parametrize("cls", [layers.LSTM, layers.GRU])

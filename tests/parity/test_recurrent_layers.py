@@ -28,6 +28,9 @@ CONFIGURATIONS = [
 
 CASES = [(name, config) for name in CLASSES for config in CONFIGURATIONS
          if not (name == "SimpleRNN" and "recurrent_activation" in config)]  # SimpleRNN has no gates
+CASES += [("GRU", {"reset_after": False}), ("GRU", {"reset_after": False, "return_sequences": True,
+                                                   "go_backwards": True}),
+          ("GRU", {"reset_after": False, "use_bias": False, "activation": "relu"})]  # Keras 2's GRU
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

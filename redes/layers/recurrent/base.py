@@ -228,15 +228,21 @@ class _Recurrent(KernelLayer):
         """Weight gradients and dL/dx from the gates' pre-activation gradients of every step.
 
         d_projected, d_recurrent: (T, N, gates·units) through the input and the recurrent terms;
-        recurrent_inputs: (T, N, units), the h_{t−1} (after recurrent dropout) that met U at step t.
+        recurrent_inputs: (T, N, units), the h_{t−1} (after recurrent dropout) that met U at step t; or a
+        list of (inputs, columns) when the blocks of U met different inputs (GRU with the reset gate
+        before the product: r ⊙ h_{t−1} meets the candidate's columns).
         """
         steps, batch, width = d_projected.shape
         flat = d_projected.reshape(steps * batch, width)
         if self.trainable:
             features = self._sequence.shape[-1]
             self.set_gradient("kernel", self._sequence.reshape(steps * batch, features).T @ flat)
-            self.set_gradient("recurrent_kernel", recurrent_inputs.reshape(steps * batch, self.units).T
-                              @ d_recurrent.reshape(steps * batch, width))
+            blocks = recurrent_inputs if isinstance(recurrent_inputs, list) else [(recurrent_inputs, slice(None))]
+            d_flat = d_recurrent.reshape(steps * batch, width)
+            d_kernel = xp.empty_like(self.recurrent_kernel)
+            for inputs, columns in blocks:
+                d_kernel[:, columns] = inputs.reshape(steps * batch, self.units).T @ d_flat[:, columns]
+            self.set_gradient("recurrent_kernel", d_kernel)
             if self.use_bias:
                 self.set_gradient("bias", self.bias_gradient(flat, d_recurrent.reshape(steps * batch, width)))
         d_sequence = (flat @ self.kernel.T).reshape(steps, batch, -1)
