@@ -68,6 +68,21 @@ def test_masked_steps_keep_the_state_as_in_keras(name, config, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_mask_through_bidirectional_as_in_keras(dtype):
+    tf = import_tensorflow()
+    x = padded_sequences(dtype)
+    outputs, input_grads, weight_grads = forward_and_gradients(
+        tf, lambda module: [module.Masking(dtype=dtype),
+                            module.Bidirectional(module.GRU(4, return_sequences=True, dtype=dtype), dtype=dtype),
+                            module.LSTM(3, dtype=dtype)], x, dtype)
+    what = "Masking → Bidirectional(GRU(return_sequences)) → LSTM"
+    assert_parity(f"{what}: output", dtype, *outputs, tolerance(dtype))
+    assert_parity(f"{what}: input gradient", dtype, *input_grads, tolerance(dtype))
+    for ours, theirs in weight_grads:
+        assert_parity(f"{what}: weight gradients", dtype, ours, theirs, tolerance(dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_masked_global_average_pooling_averages_unmasked_steps(dtype):
     tf = import_tensorflow()
     x = padded_sequences(dtype)

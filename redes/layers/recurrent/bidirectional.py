@@ -139,6 +139,10 @@ class Bidirectional(Wrapper):
         self._y, self._r = y, r  # mul: each factor's gradient is the other factor
         return Tensor4D(y * r)
 
+    def compute_mask(self, x: Tensor4D, mask):
+        """The input's mask for returned sequences (both directions read it), as Keras; else None."""
+        return mask if self.return_sequences else None
+
     def backward(self, grad) -> Tensor4D:
         if self.merge_mode is None:  # [dL/dy, dL/dr]; None for an output nothing read (a zero gradient)
             dy, dr = (xp.zeros(shape, dtype=self.dtype) if g is None else g.data
