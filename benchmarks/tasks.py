@@ -149,6 +149,7 @@ LAYER_CASES = {
     "Conv1D 5 64->64, 100 steps": (("Conv1D", {"filters": 64, "kernel_size": 5}), (64, 100, 64)),
     "LSTM(128), 28 steps of 28": (("LSTM", {"units": 128}), (64, 28, 28)),
     "GRU(128), 28 steps of 28": (("GRU", {"units": 128}), (64, 28, 28)),
+    "Embedding 20000x128, 64x50 indices": (("Embedding", {"input_dim": 20000, "output_dim": 128}), (64, 50)),
 }
 
 
@@ -156,7 +157,9 @@ def _layer_step(framework: str, case: str):
     """A callable running forward (training) and backward of one layer on fixed data."""
     (kind, kwargs), shape = LAYER_CASES[case]
     rng = np.random.default_rng(0)
-    x = rng.standard_normal(shape, dtype=np.float32)
+    indices = kind == "Embedding"  # integer inputs: no input gradient, the table's only
+    x = (rng.integers(0, kwargs["input_dim"], shape).astype(np.float32) if indices
+         else rng.standard_normal(shape, dtype=np.float32))
     if framework == "tf":
         tf = _tf()
         layer = getattr(tf.keras.layers, kind)(**kwargs)
@@ -169,9 +172,10 @@ def _layer_step(framework: str, case: str):
             with tf.GradientTape() as tape:
                 tape.watch(x_tf)
                 y = layer(x_tf, training=True)
-            return tape.gradient(y, [x_tf] + layer.trainable_weights, output_gradients=g_tf)
+            sources = ([] if indices else [x_tf]) + layer.trainable_weights
+            return [tf.convert_to_tensor(g) for g in tape.gradient(y, sources, output_gradients=g_tf)]
 
-        return lambda: [t.numpy() for t in step()]  # .numpy() waits for the result
+        return lambda: [t.numpy() for t in step()]  # .numpy() waits for the result (a dense gradient)
     from redes import Tensor4D, layers
     layer = getattr(layers, kind)(**kwargs)
     layer(x[:1])  # build
