@@ -131,3 +131,18 @@ def test_masking_layer_and_fully_masked_rows():
     model = Sequential([layers.Input((3, 2)), layers.Masking(), layers.GlobalAveragePooling1D()])
     np.testing.assert_array_equal(model.predict(x), [[1.0, 1.0], [0.0, 0.0]])  # a row all padding gives 0, not NaN
     assert layers.Masking.from_config(layers.Masking(-1.0).get_config()).mask_value == -1.0
+
+
+def test_merge_layers_combine_the_masks_of_their_inputs():
+    tokens = np.array([[3, 5, 0, 0], [7, 0, 2, 1]])
+    other = np.array([[3, 5, 1, 0], [7, 1, 2, 1]])
+    first, second = layers.Input((4,)), layers.Input((4,))
+    a = layers.Embedding(10, 3, mask_zero=True)(first)
+    b = layers.Embedding(10, 3, mask_zero=True)(second)
+    model = Model([first, second], [layers.Add()([a, b]), layers.Concatenate()([a, b])])
+    added, joined = model.forward([redes.Tensor4D.from_natural(t.astype("float32")) for t in (tokens, other)])
+    expected = (tokens != 0) | (other != 0)  # Keras' merge layers: a step is kept where some input keeps it
+    np.testing.assert_array_equal(added.mask, expected)
+    np.testing.assert_array_equal(joined.mask, expected)
+    unmasked = Model([first, second], layers.Add()([a, layers.Conv1D(3, 1)(b)]))  # Conv1D drops b's mask
+    assert unmasked.forward([redes.Tensor4D.from_natural(t.astype("float32")) for t in (tokens, other)]).mask is None

@@ -33,6 +33,10 @@ class _Merge(Layer):
 class _ElementWise(_Merge):
     """A merge of inputs that all have the same feature shape, element by element."""
 
+    def compute_mask(self, xs: list[Tensor4D], mask):
+        """A step is kept where some input keeps it (Keras' rule); None when an input has no mask."""
+        return _combined_mask(xs)
+
     def build(self, input_shape: list) -> None:
         self._check_count(input_shape)
         first = padded_shape(input_shape[0])
@@ -190,6 +194,11 @@ class Concatenate(_Merge):
         shape[axis] = sum(s[axis] for s in input_shape)
         return tuple(shape)
 
+    def compute_mask(self, xs: list[Tensor4D], mask):
+        """Joined on the last axis (features), a step is kept where some input keeps it, as Keras; joined
+        on another axis, the masks are dropped."""
+        return _combined_mask(xs) if self.axis == -1 else None
+
     def forward(self, xs: list[Tensor4D], training: bool = False) -> Tensor4D:
         axis = 4 - len(self.output_shape) + self._feature_axis(len(self.output_shape))  # Tensor4D axis
         self._axis, self._sizes = axis, [x.shape[axis] for x in xs]
@@ -201,3 +210,14 @@ class Concatenate(_Merge):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}
+
+
+def _combined_mask(xs: list[Tensor4D]):
+    """The OR of the inputs' masks (a step is kept where some input keeps it), as Keras' merge layers;
+    None when an input has no mask (it keeps every step)."""
+    if any(x.mask is None for x in xs):
+        return None
+    combined = xs[0].mask
+    for x in xs[1:]:
+        combined = combined | x.mask
+    return combined

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from helpers import assert_parity, import_tensorflow, keras_floatx
+import redes
 from redes import Sequential, Tensor4D, layers, optimizers
 from tolerances import FLOAT64_RTOL, MULTISTEP_FLOAT32_RTOL, tolerance
 
@@ -133,3 +134,22 @@ def test_per_step_loss_on_a_masked_sequence_trains_as_keras(dtype):
     for ours_weight, theirs_weight in zip(ours.get_weights(), theirs.get_weights()):
         assert_parity(f"{what}: weights", dtype, ours_weight, theirs_weight, bound * 10)
     assert accuracy_ours == pytest.approx(accuracy_theirs, abs=1e-6)  # the unmasked steps only, on both sides
+
+
+@pytest.mark.parametrize("merge", ["Add", "Concatenate"])
+def test_merged_masks_as_in_keras(merge):
+    """Two masked sequences merged, then an LSTM: a step counts where either input holds data (Keras' OR)."""
+    dtype = "float64"
+    a, b = padded_sequences(dtype), padded_sequences(dtype)[::-1].copy()
+
+    def build(module):
+        nn = module.layers
+        first, second = nn.Input(a.shape[1:], dtype=dtype), nn.Input(b.shape[1:], dtype=dtype)
+        merged = getattr(nn, merge)(dtype=dtype)([nn.Masking(dtype=dtype)(first), nn.Masking(dtype=dtype)(second)])
+        return module.Model([first, second], nn.LSTM(4, return_sequences=True, dtype=dtype)(merged))
+
+    with keras_floatx(dtype) as tf:  # Keras' Input layers follow floatx
+        theirs, ours = build(tf.keras), build(redes)
+        ours.set_weights(theirs.get_weights())
+        expected = theirs.predict([a, b], verbose=0)
+    assert_parity(f"Masking ×2 → {merge} → LSTM: output", dtype, ours.predict([a, b]), expected, tolerance(dtype))
