@@ -42,6 +42,8 @@ class _Recurrent(KernelLayer):
         go_backwards: run over the steps in reverse order (the output sequence is then reversed too, as Keras).
         stateful: start each batch from the last states of the previous one (batches of one size;
             ``reset_states()`` sets them to zero). Gradients stop at the batch's first step.
+        unroll: accepted and saved for Keras code; it changes nothing here: Keras unrolls its symbolic
+            loop for speed, and redes' loop over the steps is always a plain Python loop (same results).
 
     Input shape: (batch, steps, features), as a Tensor4D (batch, 1, steps, features). A mask on the
     input (``Embedding(mask_zero=True)``, ``Masking``) makes the layer skip the masked steps: there the
@@ -57,7 +59,8 @@ class _Recurrent(KernelLayer):
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
                  recurrent_regularizer=None, bias_regularizer=None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, seed: int | None = None, return_sequences: bool = False,
-                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False, **kwargs) -> None:
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 unroll: bool = False, **kwargs) -> None:
         super().__init__(activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
                          bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
                          bias_regularizer=bias_regularizer, **kwargs)
@@ -72,6 +75,7 @@ class _Recurrent(KernelLayer):
         self.return_state = check_bool("return_state", return_state)
         self.go_backwards = check_bool("go_backwards", go_backwards)
         self.stateful = check_bool("stateful", stateful)
+        self.unroll = check_bool("unroll", unroll)  # Keras' graph-building choice; here the loop is always Python's
         self.states: list | None = None  # the last states, kept between batches when stateful
 
     # ------------------------------------------------------------------ shapes and weights
@@ -269,6 +273,7 @@ class _Recurrent(KernelLayer):
             "return_state": self.return_state,
             "go_backwards": self.go_backwards,
             "stateful": self.stateful,
+            "unroll": self.unroll,
         }
 
 
