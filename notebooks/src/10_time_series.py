@@ -18,7 +18,7 @@ import time
 import numpy as np
 import matplotlib.pyplot as plt
 
-from _shared import QUICK, redes   # notebooks/_shared.py: quick mode, redes from this clone
+from _shared import QUICK, plot_learning_curves, redes   # notebooks/_shared.py: quick mode, redes, plots
 from redes import Sequential, layers, optimizers, plotting
 
 redes.set_random_seed(42)
@@ -179,25 +179,8 @@ def table(names):
         print(f"{name:>12} | {models[name].count_params():10,} | {test_accuracy[name]:13.2%} | {epoch_times[name]:11.2f}")
 
 
-def plot_curves(names):
-    fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(12, 4))
-    for name, color in zip(names, ("tab:blue", "tab:orange", "tab:green")):
-        history = histories[name].history
-        epochs = np.arange(1, len(history["loss"]) + 1)
-        for key, style in (("", "--"), ("val_", "-")):
-            label = f"{name} ({'validation' if key else 'train'})"
-            ax_loss.plot(epochs, history[f"{key}loss"], color=color, linestyle=style, marker=".", label=label)
-            ax_accuracy.plot(epochs, history[f"{key}accuracy"], color=color, linestyle=style, marker=".", label=label)
-    ax_loss.set(title="Loss per epoch", xlabel="Epoch", ylabel="loss")
-    ax_accuracy.set(title="Accuracy per epoch", xlabel="Epoch", ylabel="accuracy")
-    for ax in (ax_loss, ax_accuracy):
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-
-
 table(["Conv1D", "LSTM"])
-plot_curves(["Conv1D", "LSTM"])
+plot_learning_curves({name: histories[name] for name in ("Conv1D", "LSTM")}, marker=".");
 
 # %% [markdown]
 # The confusion matrix of the Conv1D on the test set (rows the true class, columns the prediction):
@@ -232,7 +215,7 @@ models["masked LSTM"] = lstm_model(masking=True)
 histories["masked LSTM"], epoch_times["masked LSTM"] = timed_fit(models["masked LSTM"])
 test_accuracy["masked LSTM"] = models["masked LSTM"].evaluate(x_test, y_test, batch_size=500, verbose=0)[1]
 table(["Conv1D", "LSTM", "masked LSTM"])
-plot_curves(["LSTM", "masked LSTM"])
+plot_learning_curves({name: histories[name] for name in ("LSTM", "masked LSTM")}, marker=".");
 
 # %% [markdown]
 # Test accuracy by length: the shorter a series, the more padding the unmasked LSTM has to read
