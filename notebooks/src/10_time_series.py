@@ -118,7 +118,7 @@ fig.tight_layout()
 #
 # - **Conv1D**: `Conv1D(32, 5, relu, padding="same") → MaxPooling1D(2) → Conv1D(64, 5, relu,
 #   padding="same") → GlobalMaxPooling1D → Dense(6, softmax)`. Each kernel sees 5 consecutive steps
-#   (13 after the pooling and the second convolution), and the global max keeps, for each of the 64
+#   (14 after the pooling and the second convolution), and the global max keeps, for each of the 64
 #   kernels, its strongest response anywhere in the series.
 # - **LSTM**: `LSTM(64) → Dense(6, softmax)`: it reads all 120 steps, padding included, and hands
 #   its last state to the classifier.
@@ -132,11 +132,14 @@ BATCH_SIZE = 64
 
 
 def compiled(model):
-    model.compile(optimizer=optimizers.Adam(3e-3, clipnorm=1.0), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    """``model`` compiled with Adam at 3·10⁻³ (each gradient clipped to norm 1) and the sparse cross-entropy."""
+    model.compile(optimizer=optimizers.Adam(3e-3, clipnorm=1.0), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
     return model
 
 
 def conv1d_model():
+    """Input((None, CHANNELS)) → Conv1D(32, 5) → MaxPooling1D(2) → Conv1D(64, 5) → GlobalMaxPooling1D → Dense(6)."""
     return compiled(Sequential([
         layers.Input((None, CHANNELS)),
         layers.Conv1D(32, 5, activation="relu", padding="same"),
@@ -176,7 +179,8 @@ for name, model in models.items():
 def table(names):
     print(f"{'model':>12} | parameters | test accuracy | s per epoch")
     for name in names:
-        print(f"{name:>12} | {models[name].count_params():10,} | {test_accuracy[name]:13.2%} | {epoch_times[name]:11.2f}")
+        print(f"{name:>12} | {models[name].count_params():10,} | {test_accuracy[name]:13.2%} | "
+              f"{epoch_times[name]:11.2f}")
 
 
 table(["Conv1D", "LSTM"])
@@ -194,10 +198,11 @@ plotting.plot_confusion_matrix(y_test, predicted, class_names=CLASS_NAMES);
 # 11k parameters at 0.8 s per epoch, the LSTM only 57.50% with 18k parameters at 3.6 s per epoch
 # (the times are of a shared 2-core CPU). The shapes are local patterns (a corner of the square
 # wave, the ramp and drop of the sawtooth, the fading of a damped wave) that a few convolution
-# kernels find wherever they occur, and the zeros of the padding do not disturb a global maximum
-# of ReLU responses. The LSTM has a harder time: it reads the series step by step, then up to 80
-# zero steps of padding, and answers from its state after the very last step, so it must carry what
-# it saw through the padding; it learns slowly, and its validation curve is still rising.
+# kernels find wherever they occur, and over the zeros of the padding a kernel gives only its
+# bias, rarely the maximum of its responses. The LSTM has a harder time: it reads the series step
+# by step, then up to 80 zero steps of padding, and answers from its state after the very last
+# step, so it must carry what it saw through the padding; it learns slowly, and its validation
+# curve is still rising.
 
 # %% [markdown]
 # ## 4. Comprimentos variáveis: preenchimento e máscara / Variable lengths: padding and masking
