@@ -4,6 +4,7 @@
 - ``redes``: the installed package or, in a clone that was not installed, the repository's copy.
 - ``tensorflow_or_none()``: TensorFlow, or None when it is not installed (the TensorFlow cells then skip).
 - ``fashion_mnist_split()``: Fashion-MNIST in [0, 1], the classic split with 5,000 validation images.
+- ``plot_learning_curves()``: the loss and accuracy per epoch of several models, in one figure (08, 10).
 - ``numerical_gradient()``, ``tf_vjp()``: gradients by central differences and by TensorFlow's GradientTape,
   for notebooks 02 and 06 and for the gradient and parity tests.
 """
@@ -26,7 +27,7 @@ except ImportError:  # a clone that was not installed: use the repository's copy
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import redes
 
-__all__ = ["QUICK", "redes", "tensorflow_or_none", "fashion_mnist_split", "numerical_gradient", "tf_vjp"]
+__all__ = ["QUICK", "redes", "tensorflow_or_none", "fashion_mnist_split", "plot_learning_curves", "numerical_gradient", "tf_vjp"]
 
 
 def tensorflow_or_none():
@@ -56,6 +57,27 @@ def fashion_mnist_split(validation: int = 5000):
         x_train, y_train, x_val, y_val = x_train[:2000], y_train[:2000], x_val[:500], y_val[:500]
         x_test, y_test = x_test[:1000], y_test[:1000]
     return (x_train, y_train), (x_val, y_val), (x_test, y_test)
+
+
+def plot_learning_curves(histories: dict, validation: str = "validation", marker: str = "o"):
+    """Loss and accuracy per epoch, side by side, of each ``{name: History}``: one colour per model,
+    dashed the training values, solid the validation ones (labelled ``validation``). Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(12, 4))
+    for (name, history), color in zip(histories.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"]):
+        epochs = np.arange(1, len(history.history["loss"]) + 1)
+        for prefix, style, split in (("", "--", "train"), ("val_", "-", validation)):
+            for ax, metric in ((ax_loss, "loss"), (ax_accuracy, "accuracy")):
+                ax.plot(epochs, history.history[f"{prefix}{metric}"], color=color, linestyle=style, marker=marker,
+                        label=f"{name} ({split})")
+    longest = max(len(history.history["loss"]) for history in histories.values())
+    for ax, metric in ((ax_loss, "loss"), (ax_accuracy, "accuracy")):
+        ax.set(title=f"{metric.capitalize()} per epoch", xlabel="Epoch", ylabel=metric, xticks=np.arange(1, longest + 1))
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def numerical_gradient(loss, array: np.ndarray, eps: float = 1e-6, indices=None) -> np.ndarray:
