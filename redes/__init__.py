@@ -9,6 +9,7 @@ Example:
 from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, optimizers, plotting,
                regularizers, serialization, utils, validation)
 from .backend import floatx, set_floatx, set_random_seed
+from .layers import Input
 from .models import Functional, Model, RedeNeural, Sequential
 from .saving import load_model
 from .tensor import Tensor4D
@@ -16,7 +17,7 @@ from .tensor import Tensor4D
 __version__ = "0.1.0"
 
 __all__ = [
-    "Functional", "Model", "RedeNeural", "Sequential", "Tensor4D",
+    "Functional", "Input", "Model", "RedeNeural", "Sequential", "Tensor4D",
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "optimizers",
     "plotting", "regularizers", "serialization", "utils", "validation", "floatx", "load_model", "set_floatx",
     "set_random_seed",

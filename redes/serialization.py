@@ -29,7 +29,8 @@ import contextlib
 import importlib
 import threading
 
-__all__ = ["custom_object_scope", "deserialize", "get_registered_name", "register_serializable", "serialize"]
+__all__ = ["custom_object_scope", "deserialize", "get_custom_objects", "get_registered_name", "register_serializable",
+           "serialize"]
 
 _REGISTERED: dict[str, object] = {}          # "package>Name" -> class
 _NAMES: dict[object, str] = {}               # class -> "package>Name"
@@ -83,6 +84,21 @@ def register_serializable(package: str = "Custom", name: str | None = None):
         return cls
 
     return register
+
+
+def get_custom_objects() -> dict:
+    """The global dict of custom classes (Keras' ``get_custom_objects``): ``deserialize`` finds a class put
+    in it under its class name, and it holds every class registered with ``register_serializable``.
+
+    Example:
+        >>> from redes.layers import Layer
+        >>> class Mine(Layer):
+        ...     pass
+        >>> get_custom_objects()["Mine"] = Mine
+        >>> type(deserialize({"class_name": "Mine", "config": {"name": "m"}})).__name__
+        'Mine'
+    """
+    return _REGISTERED
 
 
 def get_registered_name(cls) -> str:
@@ -199,8 +215,9 @@ def _find_class(spec: dict, kind: str | None):
     for key in (registered, class_name):
         if key is not None and key in objects:
             return objects[key]
-    if registered in _REGISTERED:
-        return _REGISTERED[registered]
+    for key in (registered, class_name):
+        if key is not None and key in _REGISTERED:
+            return _REGISTERED[key]
     modules = [module] if module is not None else list(_KIND_MODULES.get(kind, ()))
     for name in modules:
         if name == "redes" or name.startswith("redes."):  # never import a module a file names, but ours

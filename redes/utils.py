@@ -14,10 +14,28 @@ import signal
 import sys
 import threading
 
-from .backend import set_random_seed
+from .backend import set_random_seed, xp
+from .datasets.preprocessing import to_categorical
 from .serialization import serialize
+from .validation import check_int
 
-__all__ = ["InterruptRequest", "deferred_interrupt", "serialize", "set_random_seed"]
+__all__ = ["InterruptRequest", "deferred_interrupt", "normalize", "serialize", "set_random_seed", "to_categorical"]
+
+
+def normalize(x, axis: int = -1, order: int = 2):
+    """``x`` divided by its ``order``-norm along ``axis`` (a zero norm leaves the row as is), as Keras'.
+
+    Example:
+        >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
+        array([[0.6, 0.8],
+               [0. , 0. ]])
+    """
+    x = xp.asarray(x)
+    if x.dtype.kind not in "fiu":
+        raise TypeError(f"`x` must hold real numbers. Received dtype {x.dtype}.")
+    norm = xp.atleast_1d(xp.linalg.norm(x, check_int("order", order), axis))
+    norm[norm == 0] = 1
+    return x / xp.expand_dims(norm, axis)
 
 
 class InterruptRequest:

@@ -12,13 +12,14 @@ Example:
     >>> (x_train, y_train), (x_val, y_val) = datasets.train_validation_split(x_train, y_train, 5000)
 """
 
+from . import cifar10, fashion_mnist, mnist  # Keras' module names: mnist.load_data(), ...
 from .cifar10 import CIFAR10_CLASS_NAMES, load_cifar10, parse_cifar10_batch, read_cifar10_archive
 from .idx import parse_idx, read_idx
 from .mnist import FASHION_MNIST_CLASS_NAMES, load_fashion_mnist, load_mnist
 from .preprocessing import add_channel_axis, scale_images, to_categorical, train_validation_split
 
 __all__ = [
-    "CIFAR10_CLASS_NAMES", "FASHION_MNIST_CLASS_NAMES", "add_channel_axis", "load_cifar10", "load_fashion_mnist",
+    "CIFAR10_CLASS_NAMES", "FASHION_MNIST_CLASS_NAMES", "add_channel_axis", "cifar10", "fashion_mnist", "mnist", "load_cifar10", "load_fashion_mnist",
     "load_mnist", "parse_cifar10_batch", "parse_idx", "read_cifar10_archive", "read_idx", "scale_images",
     "to_categorical", "train_validation_split",
 ]

@@ -118,3 +118,12 @@ def load_cifar10(path=None, download: bool = True, verbose: bool = True):
         >>> x_train = scale_images(x_train)   # float32 in [0, 1], the same shape
     """
     return _load_cifar10(path, download, verbose, SOURCES, SHA256)
+
+
+def load_data(path=None):
+    """Keras' ``keras.datasets.cifar10.load_data()``: ``load_cifar10(path)``, the same arrays.
+
+    Example:
+        >>> (x_train, y_train), (x_test, y_test) = load_data()
+    """
+    return load_cifar10(path)

@@ -96,3 +96,12 @@ def load_fashion_mnist(path=None, download: bool = True, verbose: bool = True):
     """
     return _load_idx_dataset("fashion-mnist", path, download, verbose, SOURCES["fashion-mnist"],
                              CHECKSUMS["fashion-mnist"])
+
+
+def load_data(path=None):
+    """Keras' ``keras.datasets.mnist.load_data()``: ``load_mnist(path)``, the same arrays.
+
+    Example:
+        >>> (x_train, y_train), (x_test, y_test) = load_data()
+    """
+    return load_mnist(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import warnings
@@ -374,6 +375,11 @@ class Model(LayerContainer):
 
 
     # ------------------------------------------------------------------ saving
+    def to_json(self, **kwargs) -> str:
+        """The architecture as JSON (Keras' ``to_json``); ``redes.models.model_from_json`` rebuilds it.
+        ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``)."""
+        return json.dumps(saving.serialize(self), **kwargs)
+
     def save(self, path) -> None:
         """Save architecture, weights, compile configuration, optimizer and training state to one file.
 
