@@ -94,3 +94,28 @@ def test_saving_names_and_global_custom_objects(tmp_path):
     finally:
         del saving.get_custom_objects()["Shift"]
     np.testing.assert_array_equal(loaded.predict(np.ones((1, 2))), [[3.0, 3.0]])
+
+
+def test_keras_2_input_shape_on_the_first_layer_and_sequential_pop():
+    model = redes.Sequential([layers.Dense(4, activation="relu", input_shape=(3,)), layers.Dense(2)])
+    assert model.built and model.input_shape == (3,) and model.output_shape == (2,)
+    popped = model.pop()
+    assert isinstance(popped, layers.Dense) and model.output_shape == (4,) and len(model.layers) == 1
+    assert model.predict(np.ones((2, 3), "float32")).shape == (2, 4)
+    with pytest.raises(ValueError, match="input_shape"):
+        layers.Dense(2, input_shape=(0,))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'input_dims'"):
+        layers.Dense(2, input_dims=3)
+    with pytest.raises(ValueError, match="no layer to pop"):
+        redes.Sequential().pop()
+
+
+def test_input_batch_size_and_batch_shape():
+    first = layers.Input(batch_shape=(32, 5))
+    assert first.shape == (5,) and first.batch_size == 32
+    assert layers.Input.from_config(first.get_config()).batch_size == 32
+    assert layers.Input((5,), batch_size=8).batch_size == 8
+    with pytest.raises(ValueError, match="batch_shape"):
+        layers.Input((5,), batch_shape=(32, 5))
+    with pytest.raises(TypeError, match="batch_size"):
+        layers.Input((5,), batch_size="8")

@@ -90,6 +90,16 @@ def _weight_shape(shape) -> tuple:
     return tuple(int(d) for d in values)
 
 
+def _declared_shape(shape) -> tuple:
+    """``input_shape`` as a feature shape: positive integers or None, e.g. (784,) or (None, 8)."""
+    shape = (shape,) if isinstance(shape, int) else shape
+    if not isinstance(shape, (tuple, list)) or not shape or any(
+            d is not None and (isinstance(d, bool) or not isinstance(d, int) or d <= 0) for d in shape):
+        raise ValueError(f"`input_shape` must be a tuple of positive integers or None, without the batch axis, "
+                         f"e.g. (784,). Received: input_shape={shape!r}")
+    return tuple(shape)
+
+
 def _name_first_flags(fourth, fifth) -> tuple:
     """(regularizer, trainable) of a name-first call, whose 4th and 5th positional slots are Keras' trainable and
     regularizer: ``add_weight("w", shape, init, reg, False)`` or ``add_weight("w", shape, init, trainable=False)``."""
@@ -164,9 +174,16 @@ class Layer:
     supports_masking = False  # passes a sequence's mask on unchanged (layers that work step by step)
     _accumulate_gradients = False  # set by a functional model while a shared layer runs backward again
 
-    def __init__(self, name: str | None = None, trainable: bool = True, dtype=None) -> None:
+    def __init__(self, name: str | None = None, trainable: bool = True, dtype=None, **kwargs) -> None:
         if name is not None and (not isinstance(name, str) or not name):
             raise ValueError(f"`name` must be a non-empty string. Received: name={name!r}")
+        unknown = sorted(set(kwargs) - {"input_shape"})
+        if unknown:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument '{unknown[0]}'")
+        # Keras 2's ``Dense(..., input_shape=(784,))``: the first layer of a Sequential declares its input
+        # (not part of the config: the model saves its input shape)
+        shape = kwargs.get("input_shape")
+        self.declared_input_shape = None if shape is None else _declared_shape(shape)
         self.name = name or _unique_name(_snake_case(type(self).__name__))
         self.trainable = bool(trainable)
         self.dtype = backend.standardize_dtype(dtype)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from ..tensor import Tensor4D
+from ..validation import check_positive_int
 from .base import Layer, format_shape, padded_shape, same_shape
 from .node import Node
 
@@ -16,6 +17,9 @@ class Input(Layer):
         shape: e.g. ``(784,)`` for flat vectors, ``(28, 28, 1)`` for images (H, W, C), ``(steps, features)``
             for sequences; None for an axis of variable length, e.g. ``(None, 8)``: sequences of any length,
             which may change from one batch to the next.
+        batch_size: optional, kept and saved as Keras does (batches of any size are accepted).
+        batch_shape: Keras' ``(batch, *shape)`` form, instead of ``shape`` and ``batch_size``.
+        name, dtype: as any layer.
 
     Input shape / Output shape: (batch, *shape), unchanged.
     Equations: forward y = x;  backward dL/dx = dL/dy (the identity; it only checks the shape).
@@ -33,8 +37,17 @@ class Input(Layer):
 
     supports_masking = True  # works step by step: a sequence's mask passes through
 
-    def __init__(self, shape, **kwargs) -> None:
+    def __init__(self, shape=None, batch_size: int | None = None, batch_shape=None, **kwargs) -> None:
         super().__init__(**kwargs)
+        if batch_shape is not None:  # Keras' (batch, *shape) form
+            if shape is not None or batch_size is not None or not isinstance(batch_shape, (tuple, list)) \
+                    or len(batch_shape) < 2:
+                raise ValueError("`batch_shape` is (batch, *shape) and replaces `shape` and `batch_size`. "
+                                 f"Received: shape={shape!r}, batch_size={batch_size!r}, batch_shape={batch_shape!r}")
+            batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
+        if shape is None:
+            raise ValueError("`shape` is required, e.g. Input(shape=(784,)) or Input(batch_shape=(32, 784)).")
+        self.batch_size = check_positive_int("batch_size", batch_size, allow_none=True)
         shape = (shape,) if isinstance(shape, int) or shape is None else tuple(shape)
         if not 1 <= len(shape) <= 3 or any(d is not None and (isinstance(d, bool) or not isinstance(d, int) or d <= 0)
                                            for d in shape):
@@ -62,7 +75,7 @@ class Input(Layer):
         return grad
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "shape": self.shape}
+        return {**super().get_config(), "shape": self.shape, "batch_size": self.batch_size}
 
 
 class Flatten(Layer):

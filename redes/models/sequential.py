@@ -50,6 +50,8 @@ class Sequential(Model):
             return
         if any(existing is layer for existing in self._layers):
             raise ValueError(f"Layer '{layer.name}' is already in model '{self.name}'.")
+        if layer.declared_input_shape is not None and not self._layers and self._input_layer is None:
+            self.add(Input(layer.declared_input_shape))  # Keras 2's Dense(..., input_shape=(784,))
         if not self._layers and not self._explicit_dtype:
             self.dtype = layer.dtype
         if not self.trainable:
@@ -59,6 +61,15 @@ class Sequential(Model):
             self.output_shape = layer.build_for(self.output_shape)
         elif len(self._layers) == 1 and isinstance(layer, Model) and layer.built:
             self.build_for(layer.input_shape)  # a built model first gives its input shape, as in Keras
+
+    def pop(self) -> Layer:
+        """Remove and return the last layer (Keras' ``pop``); the model's output is then the new last layer's."""
+        if not self._layers:
+            raise ValueError(f"Model '{self.name}' has no layer to pop.")
+        layer = self._layers.pop()
+        if self.built:
+            self.output_shape = self._layers[-1].output_shape if self._layers else self.input_shape
+        return layer
 
     def build(self, input_shape: tuple) -> None:
         shape = input_shape
