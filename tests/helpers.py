@@ -82,6 +82,38 @@ def keras_floatx(dtype: str) -> Iterator:
         tf.keras.backend.set_floatx(floatx)
 
 
+def mnist_rows(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``count`` MNIST training images as sequences of 28 rows of 28 pixels in [0, 1], and labels."""
+    from redes import datasets
+    (x, y), _ = datasets.load_mnist()
+    return (x[:count] / 255).astype("float32"), y[:count]
+
+
+def train_beside_keras(stack, x, y, dtype: str, steps: int, batch: int, metrics=None) -> tuple:
+    """(ours, theirs, our losses, Keras' losses): two Sequentials made by ``stack(layers module)``, ours given
+    Keras' initial weights, trained with Adam(1e-2) by ``train_on_batch`` on the same ``steps`` batches.
+
+    Under Keras' floatx ``dtype``; in float64 Keras gets float64 β1, β2 (it casts Python floats through
+    float32: 0.9 becomes 0.9000000238...).
+    """
+    from redes import Sequential, layers, optimizers
+    with keras_floatx(dtype) as tf:
+        keras = tf.keras
+        keras.utils.set_random_seed(0)
+        theirs = keras.Sequential(stack(keras.layers))
+        ours = Sequential(stack(layers))
+        ours.set_weights(theirs.get_weights())
+        constants = {"beta_1": np.float64(0.9), "beta_2": np.float64(0.999)} if dtype == "float64" else {}
+        theirs.compile(keras.optimizers.Adam(1e-2, **constants), "sparse_categorical_crossentropy", metrics=metrics)
+        ours.compile(optimizers.Adam(1e-2), "sparse_categorical_crossentropy", metrics=metrics)
+        losses_ours, losses_theirs = [], []
+        for step in range(steps):
+            xb, yb = x[step * batch:(step + 1) * batch], y[step * batch:(step + 1) * batch]
+            losses_ours.append(ours.train_on_batch(xb, yb))
+            losses_theirs.append(float(np.atleast_1d(theirs.train_on_batch(xb, yb))[0]))  # [loss, *metrics]
+    return ours, theirs, np.array(losses_ours), np.array(losses_theirs)
+
+
 # ------------------------------------------------------------------ parity assertions and their record
 @dataclass
 class Measured:

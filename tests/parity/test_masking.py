@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import assert_parity, import_tensorflow, keras_floatx
+from helpers import assert_parity, import_tensorflow, keras_floatx, train_beside_keras
 import redes
-from redes import Sequential, Tensor4D, layers, optimizers
+from redes import Sequential, Tensor4D, layers
 from tolerances import FLOAT64_RTOL, MULTISTEP_FLOAT32_RTOL, tolerance
 
 CONFIGURATIONS = [{"return_sequences": True}, {}, {"go_backwards": True, "return_sequences": True},
@@ -106,31 +106,18 @@ def test_per_step_loss_on_a_masked_sequence_trains_as_keras(dtype):
     for row, length in enumerate(rng.integers(3, 10, len(x))):
         x[row, length:] = 0.0  # padding
     labels = rng.integers(0, 4, x.shape[:2])
-    with keras_floatx(dtype) as tf:
-        keras = tf.keras
-        keras.utils.set_random_seed(0)
 
-        def stack(module):
-            return [module.Input((9, 5)), module.Masking(dtype=dtype), module.LSTM(8, return_sequences=True, dtype=dtype),
-                    module.Dense(4, activation="softmax", dtype=dtype)]
+    def stack(module):
+        return [module.Input((9, 5)), module.Masking(dtype=dtype), module.LSTM(8, return_sequences=True, dtype=dtype),
+                module.Dense(4, activation="softmax", dtype=dtype)]
 
-        theirs = keras.Sequential(stack(keras.layers))
-        ours = Sequential(stack(layers))
-        ours.set_weights(theirs.get_weights())
-        constants = {"beta_1": np.float64(0.9), "beta_2": np.float64(0.999)} if dtype == "float64" else {}
-        theirs.compile(keras.optimizers.Adam(1e-2, **constants), "sparse_categorical_crossentropy",
-                       metrics=["accuracy"])
-        ours.compile(optimizers.Adam(1e-2), "sparse_categorical_crossentropy", metrics=["accuracy"])
-        losses_ours, losses_theirs = [], []
-        for step in range(10):
-            batch = slice(step * 8, (step + 1) * 8)
-            losses_theirs.append(float(theirs.train_on_batch(x[batch], labels[batch])[0]))
-            losses_ours.append(ours.train_on_batch(x[batch], labels[batch]))
+    ours, theirs, losses_ours, losses_theirs = train_beside_keras(stack, x, labels, dtype, 10, 8, ["accuracy"])
+    with keras_floatx(dtype):
         accuracy_ours = ours.evaluate(x, labels, verbose=0)[1]
         accuracy_theirs = theirs.evaluate(x, labels, verbose=0)[1]
     bound = MULTISTEP_FLOAT32_RTOL if dtype == "float32" else FLOAT64_RTOL
     what = "Masking → LSTM(return_sequences) → Dense softmax, per-step labels, 10 Adam steps"
-    assert_parity(f"{what}: losses", dtype, np.array(losses_ours), np.array(losses_theirs), bound)
+    assert_parity(f"{what}: losses", dtype, losses_ours, losses_theirs, bound)
     for ours_weight, theirs_weight in zip(ours.get_weights(), theirs.get_weights()):
         assert_parity(f"{what}: weights", dtype, ours_weight, theirs_weight, bound * 10)
     assert accuracy_ours == pytest.approx(accuracy_theirs, abs=1e-6)  # the unmasked steps only, on both sides

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import assert_parity, import_tensorflow, keras_floatx
-from redes import Sequential, Tensor4D, datasets, layers, optimizers
+from helpers import assert_parity, import_tensorflow, mnist_rows, train_beside_keras
+from redes import Tensor4D, layers
 from tolerances import FLOAT64_RTOL, MULTISTEP_FLOAT32_RTOL, tolerance
 
 CLASSES = ["SimpleRNN", "LSTM", "GRU"]
@@ -79,40 +79,20 @@ def test_initial_weights_have_keras_shapes_and_forget_bias(name):
     np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(3), atol=1e-5)
 
 
-def mnist_rows(count: int) -> tuple[np.ndarray, np.ndarray]:
-    (x, y), _ = datasets.load_mnist()
-    return (x[:count] / 255).astype("float32"), y[:count]
-
-
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", CLASSES)
 def test_sequence_classifier_trains_as_keras(name, dtype):
     steps, batch = 20, 16
     x, y = mnist_rows(steps * batch)
-    x = x.astype(dtype)
-    with keras_floatx(dtype) as tf:
-        keras = tf.keras
-        keras.utils.set_random_seed(0)
 
-        def model(module):
-            return [module.Input((28, 28)), getattr(module, name)(32, dtype=dtype),
-                    module.Dense(10, activation="softmax", dtype=dtype)]
+    def model(module):
+        return [module.Input((28, 28)), getattr(module, name)(32, dtype=dtype),
+                module.Dense(10, activation="softmax", dtype=dtype)]
 
-        theirs = keras.Sequential(model(keras.layers))
-        ours = Sequential(model(layers))
-        ours.set_weights(theirs.get_weights())
-        # Keras casts Python floats through float32 (β1 = 0.9 becomes 0.9000000238...): float64 scalars stay exact
-        constants = {"beta_1": np.float64(0.9), "beta_2": np.float64(0.999)} if dtype == "float64" else {}
-        theirs.compile(keras.optimizers.Adam(1e-2, **constants), "sparse_categorical_crossentropy")
-        ours.compile(optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
-        losses_ours, losses_theirs = [], []
-        for step in range(steps):
-            xb, yb = x[step * batch:(step + 1) * batch], y[step * batch:(step + 1) * batch]
-            losses_ours.append(ours.train_on_batch(xb, yb))
-            losses_theirs.append(float(theirs.train_on_batch(xb, yb)))
+    ours, theirs, losses_ours, losses_theirs = train_beside_keras(model, x.astype(dtype), y, dtype, steps, batch)
     bound = MULTISTEP_FLOAT32_RTOL if dtype == "float32" else FLOAT64_RTOL
     assert_parity(f"{name}(32) → Dense softmax, 20 Adam steps on MNIST rows: losses", dtype,
-                  np.array(losses_ours), np.array(losses_theirs), bound)
+                  losses_ours, losses_theirs, bound)
     assert losses_ours[-1] < losses_ours[0]
     for ours_weight, theirs_weight in zip(ours.get_weights(), theirs.get_weights()):
         assert_parity(f"{name}(32) → Dense softmax, 20 Adam steps: weights", dtype, ours_weight, theirs_weight,
