@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..backend import xp
 from ..validation import check_float
 from .base import Metric
-from .metrics_utils import _check_one_hot, _squeeze_or_expand
+from .metrics_utils import _check_labels, _check_one_hot, _squeeze_or_expand
 
 
 class SparseCategoricalAccuracy(Metric):
@@ -31,12 +31,7 @@ class SparseCategoricalAccuracy(Metric):
         super().__init__(name)
 
     def values(self, y_true, y_pred):
-        expected = y_pred.shape[:-1]
-        if y_pred.ndim < 2 or y_true.shape not in (expected, expected + (1,)):
-            raise ValueError(
-                f"{self.name}: `y_true` must hold labels of shape {expected} for `y_pred` of shape "
-                f"{y_pred.shape}. Received: y_true.shape={y_true.shape}"
-            )
+        expected = _check_labels(self.name, y_true, y_pred)
         return xp.argmax(y_pred, axis=-1) == y_true.reshape(expected)
 
 

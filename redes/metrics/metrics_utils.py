@@ -86,6 +86,16 @@ def _check_one_hot(name: str, y_true, y_pred) -> None:
                          f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}")
 
 
+def _check_labels(name: str, y_true, y_pred) -> tuple:
+    """The label shape y_pred.shape[:-1]; ValueError unless ``y_true`` holds labels of that shape (or with a
+    trailing axis of 1), as the sparse metrics need."""
+    expected = y_pred.shape[:-1]
+    if y_pred.ndim < 2 or y_true.shape not in (expected, expected + (1,)):
+        raise ValueError(f"{name}: `y_true` must hold labels of shape {expected} for `y_pred` of shape "
+                         f"{y_pred.shape}. Received: y_true.shape={y_true.shape}")
+    return expected
+
+
 def _weights_per_row(sample_weight, rows: int, batch: int):
     """Per-sample weights (N,) (or one number) repeated over the rows each sample spans; None stays None."""
     if sample_weight is None:

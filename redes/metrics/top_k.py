@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..backend import xp
 from ..validation import check_positive_int
 from .base import Metric
-from .metrics_utils import _check_one_hot
+from .metrics_utils import _check_labels, _check_one_hot
 
 
 def _in_top_k(scores, labels, k: int):
@@ -65,10 +65,5 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
         super().__init__(k, name)
 
     def values(self, y_true, y_pred):
-        expected = y_pred.shape[:-1]
-        if y_pred.ndim < 2 or y_true.shape not in (expected, expected + (1,)):
-            raise ValueError(
-                f"{self.name}: `y_true` must hold labels of shape {expected} for `y_pred` of shape "
-                f"{y_pred.shape}. Received: y_true.shape={y_true.shape}"
-            )
+        expected = _check_labels(self.name, y_true, y_pred)
         return _in_top_k(y_pred, y_true.reshape(expected).astype(xp.intp), self.k)
