@@ -1,4 +1,5 @@
-"""Utilities: seeding for repeatable runs, the plain-JSON form of configurable objects (``redes.serialization``), Ctrl-C deferral.
+"""Utilities: seeding for repeatable runs, the plain-JSON form of configurable objects (``redes.serialization``),
+Keras' ``to_categorical``, ``normalize``, ``split_dataset`` and ``plot_model``, Ctrl-C deferral.
 
 Example:
     >>> from redes import regularizers, utils
@@ -14,12 +15,16 @@ import signal
 import sys
 import threading
 
-from .backend import set_random_seed, xp
-from .datasets.preprocessing import to_categorical
-from .serialization import serialize
-from .validation import check_int
+from numbers import Integral, Real
 
-__all__ = ["InterruptRequest", "deferred_interrupt", "normalize", "serialize", "set_random_seed", "to_categorical"]
+from .backend import rng, set_random_seed, xp
+from .datasets.preprocessing import to_categorical
+from .model_diagram import plot_model
+from .serialization import serialize
+from .validation import check_bool, check_int, check_non_negative_int
+
+__all__ = ["InterruptRequest", "deferred_interrupt", "normalize", "plot_model", "serialize", "set_random_seed",
+           "split_dataset", "to_categorical"]
 
 
 def normalize(x, axis: int = -1, order: int = 2):
@@ -50,6 +55,67 @@ class InterruptRequest:
 
     def __init__(self) -> None:
         self.requested = False
+
+
+def split_dataset(dataset, left_size=None, right_size=None, shuffle: bool = False, seed: int | None = None):
+    """Split arrays into a left and a right part along their first axis (train / test), as Keras' ``split_dataset``.
+
+    Args:
+        dataset: an array, or a tuple or list of arrays of one length (e.g. ``(x, y)``).
+        left_size, right_size: a float in (0, 1), the fraction of the samples, or an int, their number;
+            either may be None, the complement of the other (at least one is given). The left part takes
+            the first ``left_size`` samples, the right part the next ``right_size``.
+        shuffle: shuffle the samples before splitting (the same permutation for every array).
+        seed: the shuffle's seed (default the global generator, ``set_random_seed``). The permutation is
+            NumPy's, so the parts hold other samples than Keras' tf.data shuffle would pick.
+
+    Returns: ``(left, right)``, each of ``dataset``'s form (an array, or a tuple of arrays).
+
+    Example:
+        >>> left, right = split_dataset(np.arange(10), left_size=0.8)
+        >>> left, right
+        (array([0, 1, 2, 3, 4, 5, 6, 7]), array([8, 9]))
+        >>> (x_left, y_left), (x_right, y_right) = split_dataset((np.zeros((5, 2)), np.ones(5)), right_size=2)
+        >>> x_left.shape, y_right.shape
+        ((3, 2), (2,))
+    """
+    several = isinstance(dataset, (tuple, list))
+    arrays = [xp.asarray(array) for array in (dataset if several else [dataset])]
+    if not arrays or any(array.ndim == 0 for array in arrays) or len({len(array) for array in arrays}) != 1:
+        raise ValueError("`dataset` must be an array or a non-empty tuple or list of arrays with one length along "
+                         f"their first axis. Received shapes {[array.shape for array in arrays]}")
+    total = len(arrays[0])
+    check_bool("shuffle", shuffle)
+    left, right = _split_sizes(left_size, right_size, total)
+    order = xp.arange(total)
+    if shuffle:
+        generator = rng() if seed is None else xp.random.default_rng(check_non_negative_int("seed", seed))
+        order = generator.permutation(total)
+    parts = [tuple(array[order[:left]] for array in arrays), tuple(array[order[left:left + right]] for array in arrays)]
+    return tuple(part if several else part[0] for part in parts)
+
+
+def _split_sizes(left_size, right_size, total: int) -> tuple[int, int]:
+    """(left, right) sample counts from Keras' fraction-or-count arguments; errors as Keras raises them."""
+    if left_size is None and right_size is None:
+        raise ValueError("At least one of `left_size` or `right_size` must be given. Received: left_size=None and "
+                         "right_size=None")
+    counts = {}
+    for name, size in (("left_size", left_size), ("right_size", right_size)):
+        if size is None:
+            continue
+        if isinstance(size, bool) or not isinstance(size, Real):
+            raise TypeError(f"`{name}` must be an int, a float or None. Received: {name}={size!r}")
+        if isinstance(size, Integral) and not 0 < size < total or not isinstance(size, Integral) and not 0 < size < 1:
+            raise ValueError(f"`{name}` must be a positive integer smaller than {total} (the number of samples) or a "
+                             f"float in (0, 1). Received: {name}={size!r}")
+        counts[name] = int(size) if isinstance(size, Integral) else round(size * total)
+    left = counts.get("left_size", total - counts.get("right_size", 0))
+    right = counts.get("right_size", total - left)
+    if left + right > total or left == 0 or right == 0:
+        raise ValueError(f"left_size={left_size!r} and right_size={right_size!r} give {left} and {right} of the "
+                         f"{total} samples: each part must hold at least one sample, and both at most {total}.")
+    return left, right
 
 
 @contextlib.contextmanager

@@ -119,3 +119,102 @@ def test_input_batch_size_and_batch_shape():
         layers.Input((5,), batch_shape=(32, 5))
     with pytest.raises(TypeError, match="batch_size"):
         layers.Input((5,), batch_size="8")
+
+
+def test_layer_input_and_output_make_a_feature_extractor_of_a_functional_model():
+    i = redes.Input((6,), name="features").output  # the Input's symbolic tensor (Keras' keras.Input returns it)
+    hidden = layers.Dense(4, activation="relu", name="hidden")(i)
+    out = layers.Dense(3, activation="softmax", name="out")(hidden)
+    model = redes.Model(inputs=i, outputs=out)
+    assert model.input is i and model.output is out and model.inputs == [i] and model.outputs == [out]
+    assert model.get_layer("hidden").input is i and model.get_layer("hidden").output is hidden
+    assert model.get_layer("features").input is i and model.get_layer("features").output is i
+    extractor = redes.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])
+    x = np.random.default_rng(1).standard_normal((5, 6)).astype("float32")
+    features, hidden_values, probabilities = extractor.predict(x)
+    np.testing.assert_array_equal(features, x)
+    np.testing.assert_array_equal(probabilities, model.predict(x))
+    assert hidden_values.shape == (5, 4) and (hidden_values >= 0).all()
+
+
+def test_layer_input_and_output_of_a_built_sequential():
+    model = small_model()
+    assert len(model.inputs) == 1 and model.input is model.inputs[0] and model.input.shape == (3,)
+    assert model.layers[0].input is model.input and model.layers[-1].output is model.output
+    assert model.layers[1].input is model.layers[0].output
+    extractor = redes.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])
+    x = np.random.default_rng(2).standard_normal((4, 3)).astype("float32")
+    hidden, out = extractor.predict(x)
+    assert hidden.shape == (4, 4) and (hidden >= 0).all()
+    np.testing.assert_array_equal(out, model.predict(x))
+    model.pop()  # the output follows the stack
+    assert model.output is model.layers[0].output and model.output_shape == (4,)
+    model.add(layers.Dense(5))
+    assert model.output.shape == (5,) and model.layers[-1].input is model.layers[0].output
+
+
+def test_a_sequential_built_on_data_gets_its_graph_and_unbuilt_layers_say_why_they_have_no_output():
+    model = redes.Sequential([layers.Dense(4), layers.Dense(2)])
+    with pytest.raises(AttributeError, match="Sequential model 'sequential.*' has no defined inputs yet"):
+        model.inputs
+    with pytest.raises(AttributeError, match="has never been called and thus has no defined output"):
+        model.layers[0].output
+    assert not hasattr(model.layers[0], "input")
+    model.predict(np.ones((2, 5), dtype="float32"))
+    assert model.input.shape == (5,) and model.layers[0].input is model.input and model.output.shape == (2,)
+
+
+def test_a_shared_layer_reports_its_first_call_as_keras_does():
+    a, b = redes.Input((3,)).output, redes.Input((3,)).output
+    shared = layers.Dense(2)
+    first, second = shared(a), shared(b)
+    assert shared.input is a and shared.output is first and second is not first
+    merged = layers.Concatenate()([first, second])
+    assert isinstance(merged.layer.input, list) and merged.layer.input == [first, second]
+
+
+def test_split_dataset_as_keras():
+    x, y = np.arange(20).reshape(10, 2), np.arange(10)
+    (x_left, y_left), (x_right, y_right) = redes.utils.split_dataset((x, y), left_size=0.7)
+    np.testing.assert_array_equal(y_left, np.arange(7))
+    np.testing.assert_array_equal(x_right, x[7:])
+    left, right = redes.utils.split_dataset(y, left_size=3, right_size=4)
+    assert left.tolist() == [0, 1, 2] and right.tolist() == [3, 4, 5, 6]
+    (_, shuffled_left), (_, shuffled_right) = redes.utils.split_dataset((x, y), right_size=0.5, shuffle=True, seed=3)
+    assert sorted(shuffled_left.tolist() + shuffled_right.tolist()) == list(range(10))
+    assert shuffled_left.tolist() != [0, 1, 2, 3, 4]
+    again = redes.utils.split_dataset((x, y), right_size=0.5, shuffle=True, seed=3)
+    np.testing.assert_array_equal(again[0][1], shuffled_left)
+    for kwargs, error, match in [({}, ValueError, "At least one"), ({"left_size": 1.5}, ValueError, "left_size"),
+                                 ({"left_size": 10}, ValueError, "smaller than 10"),
+                                 ({"left_size": "half"}, TypeError, "left_size"),
+                                 ({"left_size": 0.6, "right_size": 0.6}, ValueError, "at most 10")]:
+        with pytest.raises(error, match=match):
+            redes.utils.split_dataset(y, **kwargs)
+    with pytest.raises(ValueError, match="one length"):
+        redes.utils.split_dataset((x, y[:5]), left_size=0.5)
+
+
+def test_plot_model_draws_every_layer_and_connection_with_matplotlib(tmp_path):
+    i = redes.Input((8, 8, 1)).output
+    x = layers.Conv2D(4, 3, padding="same", activation="relu", name="first")(i)
+    y = layers.Add(name="residual")([x, layers.Conv2D(4, 3, padding="same", name="second")(x)])
+    pooled = layers.GlobalAveragePooling2D(name="pool")(y)
+    model = redes.Model(i, [layers.Dense(3, name="classes")(pooled), layers.Dense(1, name="score")(pooled)])
+    path = tmp_path / "model.png"
+    fig = redes.utils.plot_model(model, to_file=path, show_shapes=True, show_layer_activations=True)
+    assert path.stat().st_size > 0
+    boxes = [text for text in fig.axes[0].texts if type(text).__name__ == "Text"]
+    texts = [text.get_text() for text in boxes]
+    assert len(texts) == len(model.layers)
+    assert any(t.startswith("first (Conv2D)") and "activation: relu" in t and "(None, 8, 8, 4)" in t for t in texts)
+    arrows = [text for text in fig.axes[0].texts if type(text).__name__ == "Annotation"]
+    assert len(arrows) == 7  # input→first, first→second, first→residual, second→residual, residual→pool, pool→2 heads
+    sequential = redes.Sequential([layers.Input((5, 3)), layers.LSTM(4), layers.Dense(2)])
+    fig = redes.utils.plot_model(sequential, to_file=None, rankdir="LR", show_dtype=True)
+    assert [t.get_text().split("\n")[0] for t in fig.axes[0].texts if type(t).__name__ == "Text"][1:] == \
+        [f"{layer.name} ({type(layer).__name__})" for layer in sequential.layers]
+    with pytest.raises(ValueError, match="needs a built model"):
+        redes.utils.plot_model(redes.Sequential([layers.Dense(2)]), to_file=None)
+    with pytest.raises(ValueError, match="rankdir"):
+        redes.utils.plot_model(sequential, to_file=None, rankdir="BT")

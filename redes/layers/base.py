@@ -195,6 +195,27 @@ class Layer:
         self._weight_trainable: dict[str, bool] = {}
         self._regularizers: dict = {}
         self._gradients: dict = {}
+        self.inbound_nodes: list = []  # the layer's calls in graphs (functional models, built Sequentials)
+
+    # ----------------------------------------------------------------- graph
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call in a graph (a list for a layer with several
+        inputs), as Keras' ``layer.input``: a functional model's layers and a built Sequential's have one."""
+        return self._first_call("input").inputs_as_called
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call in a graph (a list for a layer with several), as
+        Keras' ``layer.output``: ``Model(model.inputs, [layer.output for layer in model.layers])`` gives
+        every layer's output (a feature extractor)."""
+        return self._first_call("output").outputs_as_called
+
+    def _first_call(self, attribute: str):
+        if not self.inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {attribute}. "
+                                 "Call it on a symbolic tensor (from Input), or build the model it belongs to.")
+        return self.inbound_nodes[0]
 
     # ----------------------------------------------------------------- weights
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable: bool = True, regularizer=None,
@@ -241,6 +262,9 @@ class Layer:
         weights = self.__dict__.get("_weights")
         if weights is not None and name in weights:
             return weights[name]
+        attribute = getattr(type(self), name, None)
+        if isinstance(attribute, property):  # a property that raised AttributeError: raise its own message
+            return attribute.fget(self)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _trainable_names(self) -> list[str]:

@@ -56,7 +56,7 @@ class Input(Layer):
                 f"(28, 28, 1) or (None, 8). Received: shape={shape!r}"
             )
         self.shape = shape
-        self.output = Node(self, [], shape).output
+        Node(self, [], shape)  # where a graph starts: ``output`` is its symbolic tensor
 
     def build(self, input_shape: tuple) -> None:
         if not same_shape(input_shape, self.shape):

@@ -59,13 +59,29 @@ class Node:
             with several outputs (a recurrent layer with ``return_state``, a model with several outputs).
     """
 
-    __slots__ = ("layer", "inputs", "outputs")
+    __slots__ = ("layer", "inputs", "outputs", "called_on_list", "has_output_list")
 
-    def __init__(self, layer, inputs: list[SymbolicTensor], output_shape: tuple | list) -> None:
+    def __init__(self, layer, inputs: list[SymbolicTensor], output_shape: tuple | list,
+                 called_on_list: bool = False) -> None:
         self.layer = layer
         self.inputs = tuple(inputs)
-        shapes = output_shape if isinstance(output_shape, list) else [output_shape]
+        self.called_on_list = called_on_list
+        self.has_output_list = isinstance(output_shape, list)
+        shapes = output_shape if self.has_output_list else [output_shape]
         self.outputs = tuple(SymbolicTensor(shape, layer.dtype, self, k) for k, shape in enumerate(shapes))
+        layer.inbound_nodes.append(self)
+
+    @property
+    def inputs_as_called(self) -> SymbolicTensor | list[SymbolicTensor]:
+        """The inputs as the layer was called on them: one tensor, or a list (an Input's: its own tensor)."""
+        if self.is_input:
+            return self.output
+        return list(self.inputs) if self.called_on_list else self.inputs[0]
+
+    @property
+    def outputs_as_called(self) -> SymbolicTensor | list[SymbolicTensor]:
+        """The outputs as the call returned them: one tensor, or a list."""
+        return list(self.outputs) if self.has_output_list else self.outputs[0]
 
     @property
     def output(self) -> SymbolicTensor:
@@ -86,8 +102,9 @@ def as_symbolic(value) -> SymbolicTensor | None:
     """``value`` as a SymbolicTensor: itself, or an Input layer's ``output``; None for data."""
     if isinstance(value, SymbolicTensor):
         return value
-    output = getattr(value, "output", None)
-    return output if isinstance(output, SymbolicTensor) and output.node.layer is value else None
+    if not getattr(value, "inbound_nodes", None) or not value.inbound_nodes[0].is_input:
+        return None
+    return value.inbound_nodes[0].output
 
 
 def symbolic_inputs(inputs) -> list[SymbolicTensor] | None:
@@ -123,5 +140,4 @@ def call_symbolic(layer, inputs, tensors: list[SymbolicTensor]) -> SymbolicTenso
         output_shape = layer.build_for(shapes if as_list else shapes[0])
     except ValueError as error:
         raise ValueError(f"Layer '{layer.name}' cannot take the output of {sources}: {error}") from None
-    node = Node(layer, tensors, output_shape)
-    return list(node.outputs) if isinstance(output_shape, list) else node.output
+    return Node(layer, tensors, output_shape, called_on_list=as_list).outputs_as_called

@@ -77,6 +77,16 @@ class Functional(Model):
         return list(self._graph.outputs)
 
     @property
+    def input(self) -> SymbolicTensor | list[SymbolicTensor]:
+        """The model's input tensor, or the list of them (Keras: the inputs as given to the constructor)."""
+        return self._graph.inputs_as_given
+
+    @property
+    def output(self) -> SymbolicTensor | list[SymbolicTensor]:
+        """The model's output tensor, or the list of them (as given to the constructor)."""
+        return self._graph.outputs_as_given
+
+    @property
     def input_names(self) -> list[str]:
         return [tensor.layer.name for tensor in self._graph.inputs]
 

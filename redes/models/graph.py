@@ -23,6 +23,7 @@ class Graph:
 
     Attributes:
         inputs, outputs: lists of SymbolicTensor.
+        inputs_as_given, outputs_as_given: the same, one tensor or a list as the constructor was given them.
         nodes: the layer calls to run, in topological order (a node after every node it reads).
         layers: every layer, Inputs included, in Keras' order (by depth from the inputs).
         shared: the layers called at more than one node.
@@ -42,6 +43,8 @@ class Graph:
     def __init__(self, inputs, outputs) -> None:
         self.inputs = _tensor_list("inputs", inputs)
         self.outputs = _tensor_list("outputs", outputs)
+        self.inputs_as_given = list(self.inputs) if isinstance(inputs, (list, tuple)) else self.inputs[0]
+        self.outputs_as_given = list(self.outputs) if isinstance(outputs, (list, tuple)) else self.outputs[0]
         _check_endpoints(self.inputs, self.outputs)
         nodes, self.layers = _map_graph(self.inputs, self.outputs)
         self.nodes = [node for node in nodes if not node.is_input]

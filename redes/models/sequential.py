@@ -17,6 +17,9 @@ class Sequential(Model):
         name, trainable, dtype: as for any layer. Without ``dtype`` the model takes its first layer's.
 
     Input shape: (batch, *input_shape). Output shape: (batch, *output_shape of the last layer).
+    Once built, the layers form a graph as in Keras: ``inputs``, ``outputs`` and each layer's ``input``
+    and ``output`` are symbolic tensors, so ``Model(model.inputs, [l.output for l in model.layers])``
+    returns every layer's output.
     Equations: forward x → f_n(…f_1(x)); backward runs the layers' backward in reverse order.
 
     Example:
@@ -28,6 +31,7 @@ class Sequential(Model):
     def __init__(self, layers=None, name: str | None = None, trainable: bool = True, dtype=None) -> None:
         self._layers: list[Layer] = []
         self._input_layer: Input | None = None
+        self._chain: list = []  # once built: the Input's symbolic tensor, then each layer's output
         self._explicit_dtype = dtype is not None
         super().__init__(name=name, trainable=trainable, dtype=dtype)
         for layer in layers or []:
@@ -58,7 +62,8 @@ class Sequential(Model):
             layer.trainable = False
         self._layers.append(layer)
         if self.built:
-            self.output_shape = layer.build_for(self.output_shape)
+            self._chain.append(layer(self._chain[-1]))
+            self.output_shape = self._chain[-1].shape
         elif len(self._layers) == 1 and isinstance(layer, Model) and layer.built:
             self.build_for(layer.input_shape)  # a built model first gives its input shape, as in Keras
 
@@ -68,13 +73,42 @@ class Sequential(Model):
             raise ValueError(f"Model '{self.name}' has no layer to pop.")
         layer = self._layers.pop()
         if self.built:
-            self.output_shape = self._layers[-1].output_shape if self._layers else self.input_shape
+            self._chain.pop()
+            self.output_shape = self._chain[-1].shape
         return layer
 
     def build(self, input_shape: tuple) -> None:
-        shape = input_shape
+        """Build the layers by calling each on the previous one's symbolic output, from an Input."""
+        if self._input_layer is None:
+            self._input_layer = Input(input_shape, dtype=self.dtype)
+        self._input_layer.build_for(input_shape)
+        self._chain = [self._input_layer.output]
         for layer in self._layers:
-            shape = layer.build_for(shape)
+            self._chain.append(layer(self._chain[-1]))
+
+    @property
+    def inputs(self) -> list:
+        """[the input's symbolic tensor], once the model is built (Keras' ``model.inputs``)."""
+        return [self._built_chain("inputs")[0]]
+
+    @property
+    def outputs(self) -> list:
+        """[the last layer's symbolic output], once the model is built."""
+        return [self._built_chain("outputs")[-1]]
+
+    @property
+    def input(self):
+        return self.inputs[0]
+
+    @property
+    def output(self):
+        return self.outputs[0]
+
+    def _built_chain(self, attribute: str) -> list:
+        if not self._chain:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {attribute} yet: give it an Input "
+                                 "first, or build it (fit, build, or a call on data).")
+        return self._chain
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = input_shape
