@@ -1,11 +1,11 @@
 """Callbacks: hooks into ``fit``, with Keras names, arguments, call points and decisions.
 
-EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, CSVLogger and
+EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, CSVLogger, TensorBoard and
 TerminateOnNaN behave as their Keras 3 namesakes: fed the same logs they stop, save and
 change the learning rate at the same epochs. One concept per file, as Keras 3's
 ``keras/src/callbacks/``: ``base`` (Callback, CallbackList, History), ``monitor`` (the
 monitor/mode/min_delta logic they share), ``early_stopping``, ``checkpoint``, ``learning_rate``
-(LearningRateScheduler, ReduceLROnPlateau), ``csv_logger`` and ``terminate_on_nan``; every class is
+(LearningRateScheduler, ReduceLROnPlateau), ``csv_logger``, ``tensorboard`` and ``terminate_on_nan``; every class is
 imported from here (``redes.callbacks.EarlyStopping``).
 """
 
@@ -17,9 +17,10 @@ from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
 from .learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from .monitor import MonitorCallback
+from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
-    "MonitorCallback", "ReduceLROnPlateau", "TerminateOnNaN",
+    "MonitorCallback", "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN",
 ]
