@@ -29,8 +29,8 @@ from .sgd import SGD
 _OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "nadam": Nadam, "rmsprop": RMSprop, "adagrad": Adagrad,
                "adadelta": Adadelta, "adamax": Adamax, "lion": Lion, "gd": GD}
 
-__all__ = ["GD", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Lion", "Nadam", "Optimizer", "RMSprop", "get",
-           "schedules"]
+__all__ = ["GD", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Lion", "Nadam", "Optimizer", "RMSprop",
+           "get", "schedules"]
 
 
 def get(identifier: str | Optimizer) -> Optimizer:

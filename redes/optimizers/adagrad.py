@@ -31,7 +31,8 @@ class Adagrad(Optimizer):
 
     slot_names = ("accumulator",)
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7, **kwargs) -> None:
+    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
+                 **kwargs) -> None:
         super().__init__(learning_rate, **kwargs)
         self.initial_accumulator_value = check_float("initial_accumulator_value", initial_accumulator_value, 0.0)
         self.epsilon = check_float("epsilon", epsilon, 0.0)

@@ -33,7 +33,8 @@ class Adamax(MomentOptimizer):
 
     slot_names = ("momentum", "norm")
 
-    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs) -> None:
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 **kwargs) -> None:
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
 
     def _update(self, variable, gradient, slots, lr, step):

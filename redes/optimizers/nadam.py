@@ -40,7 +40,8 @@ class Nadam(MomentOptimizer):
 
     slot_names = ("momentum", "velocity")
 
-    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs) -> None:
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 **kwargs) -> None:
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self._u_product = xp.ones((), dtype="float64")
         self._extra_variables = [self._u_product]
