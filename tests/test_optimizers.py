@@ -387,7 +387,7 @@ def test_get_by_name(name, cls):
 def test_get_passes_instances_and_rejects_others():
     optimizer = Adam(0.1)
     assert optimizers.get(optimizer) is optimizer
-    with pytest.raises(ValueError, match="adamm.*adagrad, adam, adamax, gd, lion, nadam, rmsprop, sgd"):
+    with pytest.raises(ValueError, match="adamm.*adagrad, adam, adamax, adamw, gd, lion, nadam, rmsprop, sgd"):
         optimizers.get("adamm")
     with pytest.raises(TypeError, match="optimizer"):
         optimizers.get(3)

@@ -7,11 +7,13 @@ import math
 import numpy as np
 import pytest
 from helpers import assert_parity, import_tensorflow
-from tolerances import EXPONENTIAL_DECAY_RTOL, POLYNOMIAL_DECAY_ATOL, POLYNOMIAL_DECAY_RTOL
+from tolerances import (COSINE_DECAY_TOL, EXPONENTIAL_DECAY_RTOL, FLOAT32_ATOL, FLOAT32_RTOL,
+                        OPTIMIZER_FLOAT32_RTOL, POLYNOMIAL_DECAY_ATOL, POLYNOMIAL_DECAY_RTOL)
 
 from redes import optimizers
 from redes.optimizers import SGD
-from redes.optimizers.schedules import (ExponentialDecay, LearningRateSchedule, PolynomialDecay, deserialize,
+from redes.optimizers.schedules import (CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseTimeDecay,
+                                        LearningRateSchedule, PiecewiseConstantDecay, PolynomialDecay, deserialize,
                                         serialize)
 
 STEPS = [0, 1, 2, 5, 9, 10, 11, 19, 20, 21, 37, 60, 99, 100, 150, 1000]
@@ -28,6 +30,30 @@ POLYNOMIAL = [
     {"initial_learning_rate": 0.1, "decay_steps": 20, "end_learning_rate": 0.0, "power": 0.5, "cycle": True},
     {"initial_learning_rate": 1e-3, "decay_steps": 7, "end_learning_rate": 1e-5, "power": 3.0, "cycle": True},
 ]
+
+INVERSE_TIME = [
+    {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5},
+    {"initial_learning_rate": 0.1, "decay_steps": 7, "decay_rate": 2.0, "staircase": True},
+]
+PIECEWISE = [
+    {"boundaries": [10, 20], "values": [1.0, 0.5, 0.1]},
+    {"boundaries": [0, 5.5, 99, 150], "values": [0.3, 0.2, 0.1, 0.01, 0.001]},
+]
+COSINE = [
+    {"initial_learning_rate": 0.1, "decay_steps": 100},
+    {"initial_learning_rate": 0.1, "decay_steps": 37, "alpha": 0.2},
+    {"initial_learning_rate": 0.0, "decay_steps": 100, "warmup_target": 0.1, "warmup_steps": 20},
+    {"initial_learning_rate": 0.01, "decay_steps": 50, "alpha": 0.1, "warmup_target": 0.05, "warmup_steps": 9},
+]
+RESTARTS = [
+    {"initial_learning_rate": 0.1, "first_decay_steps": 10},
+    {"initial_learning_rate": 0.1, "first_decay_steps": 10, "t_mul": 1.0, "m_mul": 0.5, "alpha": 0.1},
+    {"initial_learning_rate": 0.05, "first_decay_steps": 7, "t_mul": 3.0, "m_mul": 0.8, "alpha": 0.05},
+    {"initial_learning_rate": 1.0, "first_decay_steps": 20, "t_mul": 1.5, "m_mul": 0.9},
+]
+NEW_SCHEDULES = ([(InverseTimeDecay, k) for k in INVERSE_TIME] + [(PiecewiseConstantDecay, k) for k in PIECEWISE]
+                 + [(CosineDecay, k) for k in COSINE] + [(CosineDecayRestarts, k) for k in RESTARTS])
+MANY_STEPS = list(range(0, 400)) + [1000, 5000]
 
 
 def exponential_formula(step, initial_learning_rate, decay_steps, decay_rate, staircase=False):
@@ -92,8 +118,90 @@ def test_polynomial_decay_matches_keras(keras_schedules, kwargs):
                   expected, rtol=POLYNOMIAL_DECAY_RTOL, atol=POLYNOMIAL_DECAY_ATOL)
 
 
+def cosine_formula(step, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None, warmup_steps=0):
+    def decayed(s, top):
+        return top * ((1 - alpha) * 0.5 * (1 + math.cos(math.pi * s / decay_steps)) + alpha)
+
+    if warmup_target is None:
+        return decayed(min(step, decay_steps), initial_learning_rate)
+    step = min(step, decay_steps + warmup_steps)
+    if step < warmup_steps:
+        return initial_learning_rate + (warmup_target - initial_learning_rate) * step / warmup_steps
+    return decayed(step - warmup_steps, warmup_target)
+
+
+def restarts_formula(step, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0):
+    """By walking the periods one by one (not the closed form the schedule uses)."""
+    start, length, peak = 0.0, first_decay_steps, initial_learning_rate
+    while step >= start + length:
+        start, length, peak = start + length, length * t_mul, peak * m_mul
+    fraction = (step - start) / length
+    return initial_learning_rate * alpha + (1 - alpha) * peak * 0.5 * (1 + math.cos(math.pi * fraction))
+
+
+def test_new_schedules_match_formulas():
+    for kwargs in INVERSE_TIME:
+        schedule, staircase = InverseTimeDecay(**kwargs), kwargs.get("staircase", False)
+        for step in STEPS:
+            p = step // kwargs["decay_steps"] if staircase else step / kwargs["decay_steps"]
+            expected = kwargs["initial_learning_rate"] / (1 + kwargs["decay_rate"] * p)
+            assert schedule(step) == pytest.approx(expected, rel=1e-14)
+    for kwargs in PIECEWISE:
+        schedule, bounds, values = PiecewiseConstantDecay(**kwargs), kwargs["boundaries"], kwargs["values"]
+        for step in STEPS + [5.5, 5.6]:
+            assert schedule(step) == values[sum(step > b for b in bounds)]
+    for kwargs in COSINE:
+        schedule = CosineDecay(**kwargs)
+        for step in MANY_STEPS:
+            assert schedule(step) == pytest.approx(cosine_formula(step, **kwargs), rel=1e-12, abs=1e-15)
+    for kwargs in RESTARTS:
+        schedule = CosineDecayRestarts(**kwargs)
+        for step in MANY_STEPS:
+            assert schedule(step) == pytest.approx(restarts_formula(step, **kwargs), rel=1e-9, abs=1e-12)
+
+
+def test_new_schedules_known_values():
+    warm = CosineDecay(0.0, decay_steps=10, warmup_target=1.0, warmup_steps=4)
+    assert [warm(s) for s in (0, 2, 4, 9, 14, 20)] == pytest.approx([0.0, 0.5, 1.0, 0.5, 0.0, 0.0], abs=1e-15)
+    sgdr = CosineDecayRestarts(1.0, first_decay_steps=10)  # periods of 10, 20, 40 steps
+    assert [sgdr(s) for s in (0, 5, 10, 20, 30, 70)] == pytest.approx([1.0, 0.5, 1.0, 0.5, 1.0, 1.0])
+    assert PiecewiseConstantDecay([10], [0.1, 0.01])(np.int64(11)) == 0.01
+
+
+@pytest.mark.parametrize("cls, kwargs", NEW_SCHEDULES)
+def test_new_schedules_match_keras(keras_schedules, cls, kwargs):
+    ours, theirs = cls(**kwargs), getattr(keras_schedules, cls.__name__)(**kwargs)
+    expected = np.array([float(theirs(step)) for step in MANY_STEPS])
+    got = [ours(step) for step in MANY_STEPS]
+    what = f"{cls.__name__}: learning rate at steps 0 to 399, 1000, 5000"
+    if cls in (CosineDecay, CosineDecayRestarts):
+        assert_parity(what, "float32", got, expected, COSINE_DECAY_TOL)
+    else:
+        assert_parity(what, "float32", got, expected, rtol=FLOAT32_RTOL, atol=0.0)
+
+
+@pytest.mark.parametrize("cls, kwargs", [NEW_SCHEDULES[i] for i in (0, 3, 7, 10)])
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_new_schedules_inside_an_optimizer_match_keras(keras_schedules, cls, kwargs, optimizer):
+    tf = import_tensorflow()
+    rng = np.random.default_rng(0)
+    initial = rng.standard_normal((4, 3)).astype("float32")
+    extra = {"momentum": 0.9} if optimizer == "SGD" else {}
+    ours = getattr(optimizers, optimizer)(learning_rate=cls(**kwargs), **extra)
+    theirs = getattr(tf.keras.optimizers, optimizer)(learning_rate=getattr(keras_schedules, cls.__name__)(**kwargs),
+                                                     **extra)
+    w, v = initial.copy(), tf.Variable(initial)
+    step = tf.function(lambda g: theirs.apply_gradients([(g, v)]))
+    for _ in range(40):
+        g = rng.standard_normal((4, 3)).astype("float32")
+        ours.apply_gradients([(g, w)])
+        step(tf.constant(g))
+    assert_parity(f"{optimizer} with {cls.__name__}: weights after 40 steps", "float32", w, v.numpy(),
+                  OPTIMIZER_FLOAT32_RTOL, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL)
+
+
 @pytest.mark.parametrize("cls, kwargs", [(ExponentialDecay, k) for k in EXPONENTIAL]
-                         + [(PolynomialDecay, k) for k in POLYNOMIAL])
+                         + [(PolynomialDecay, k) for k in POLYNOMIAL] + NEW_SCHEDULES)
 def test_config_round_trip(cls, kwargs):
     schedule = cls(**kwargs, name="mine")
     config = schedule.get_config()
@@ -101,7 +209,7 @@ def test_config_round_trip(cls, kwargs):
     assert config["name"] == "mine" and all(config[key] == value for key, value in kwargs.items())
     rebuilt = deserialize(serialize(schedule))
     assert type(rebuilt) is cls and rebuilt.get_config() == config
-    assert repr(schedule).startswith(f"{cls.__name__}(initial_learning_rate=")
+    assert repr(schedule).startswith(f"{cls.__name__}(")
 
 
 @pytest.mark.parametrize("cls, kwargs, error, name", [
@@ -119,6 +227,31 @@ def test_config_round_trip(cls, kwargs):
      "end_learning_rate"),
     (PolynomialDecay, {"initial_learning_rate": 0.1, "decay_steps": 3, "power": -1.0}, ValueError, "power"),
     (PolynomialDecay, {"initial_learning_rate": 0.1, "decay_steps": 3, "cycle": "yes"}, TypeError, "cycle"),
+    (InverseTimeDecay, {"initial_learning_rate": 0.1, "decay_steps": 0, "decay_rate": 0.5}, ValueError,
+     "decay_steps=0"),
+    (InverseTimeDecay, {"initial_learning_rate": 0.1, "decay_steps": 5, "decay_rate": -1.0}, ValueError,
+     "decay_rate=-1.0"),
+    (InverseTimeDecay, {"initial_learning_rate": 0.1, "decay_steps": 5, "decay_rate": 0.5, "staircase": "no"},
+     TypeError, "staircase"),
+    (PiecewiseConstantDecay, {"boundaries": [10, 20], "values": [1.0, 0.5]}, ValueError, "length of `boundaries`"),
+    (PiecewiseConstantDecay, {"boundaries": 10, "values": [1.0, 0.5]}, TypeError, "boundaries=10"),
+    (PiecewiseConstantDecay, {"boundaries": [10], "values": [1.0, "x"]}, TypeError, r"values\[1\]='x'"),
+    (PiecewiseConstantDecay, {"boundaries": [10], "values": [1.0, -0.5]}, ValueError, r"values\[1\]=-0.5"),
+    (PiecewiseConstantDecay, {"boundaries": [20, 10], "values": [1.0, 0.5, 0.1]}, ValueError, "increasing"),
+    (CosineDecay, {"initial_learning_rate": 0.1, "decay_steps": 0}, ValueError, "decay_steps=0"),
+    (CosineDecay, {"initial_learning_rate": 0.1, "decay_steps": 10, "alpha": 1.5}, ValueError, "alpha=1.5"),
+    (CosineDecay, {"initial_learning_rate": 0.1, "decay_steps": 10, "warmup_target": "1"}, TypeError,
+     "warmup_target"),
+    (CosineDecay, {"initial_learning_rate": 0.1, "decay_steps": 10, "warmup_steps": -1}, ValueError,
+     "warmup_steps=-1"),
+    (CosineDecayRestarts, {"initial_learning_rate": 0.1, "first_decay_steps": -5}, ValueError,
+     "first_decay_steps=-5"),
+    (CosineDecayRestarts, {"initial_learning_rate": 0.1, "first_decay_steps": 5, "t_mul": 0.5}, ValueError,
+     "t_mul=0.5"),
+    (CosineDecayRestarts, {"initial_learning_rate": 0.1, "first_decay_steps": 5, "m_mul": -1.0}, ValueError,
+     "m_mul"),
+    (CosineDecayRestarts, {"initial_learning_rate": None, "first_decay_steps": 5}, TypeError,
+     "initial_learning_rate"),
 ])
 def test_bad_arguments(cls, kwargs, error, name):
     with pytest.raises(error, match=name):
@@ -161,3 +294,5 @@ def test_keras_path():
     assert optimizers.schedules.ExponentialDecay is ExponentialDecay
     assert optimizers.schedules.PolynomialDecay is PolynomialDecay
     assert optimizers.schedules.LearningRateSchedule is LearningRateSchedule
+    for cls in (CosineDecay, CosineDecayRestarts, InverseTimeDecay, PiecewiseConstantDecay):
+        assert getattr(optimizers.schedules, cls.__name__) is cls

@@ -173,6 +173,9 @@ class Model(LayerContainer):
         gradients = self.gradients
         if not all(xp.isfinite(g).all() for g in gradients):
             raise NonFiniteError(f"the loss is {value:.6g} but a gradient holds NaN or infinite values")
+        scale = self.optimizer.loss_scale_factor
+        if scale is not None:  # Keras scales the loss; by linearity, the same as scaling the gradients
+            gradients = [g * scale for g in gradients]
         self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
         self._objectives.update(targets, outputs, self._output_shapes, value)
         return value
@@ -283,6 +286,8 @@ class Model(LayerContainer):
                 callback_list.call("on_epoch_end", epoch, logs)
                 if self.stop_training:
                     break
+        if epochs > 0:  # as Keras: with use_ema, the variables take their moving averages
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         callback_list.call("on_train_end", logs)
         self.history = history
         return history

@@ -7,7 +7,7 @@ Example:
     >>> schedule = optimizers.schedules.ExponentialDecay(0.01, decay_steps=1000, decay_rate=0.9)
     >>> opt = optimizers.SGD(learning_rate=schedule, momentum=0.9)
 
-By name: 'sgd', 'gd' (plain full-batch gradient descent), 'adam', 'nadam', 'adamax', 'adadelta',
+By name: 'sgd', 'gd' (plain full-batch gradient descent), 'adam', 'adamw', 'nadam', 'adamax', 'adadelta',
 'adagrad', 'rmsprop', 'lion'; AMSGrad is ``Adam(amsgrad=True)``, as in Keras.
 """
 
@@ -18,6 +18,7 @@ from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
+from .adamw import AdamW
 from .base import Optimizer
 from .gd import GD
 from .lion import Lion
@@ -25,15 +26,15 @@ from .nadam import Nadam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-_OPTIMIZERS = {"sgd": SGD, "adam": Adam, "nadam": Nadam, "rmsprop": RMSprop, "adagrad": Adagrad,
+_OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "nadam": Nadam, "rmsprop": RMSprop, "adagrad": Adagrad,
                "adadelta": Adadelta, "adamax": Adamax, "lion": Lion, "gd": GD}
 
-__all__ = ["GD", "SGD", "Adadelta", "Adagrad", "Adam", "Adamax", "Lion", "Nadam", "Optimizer", "RMSprop", "get",
-           "schedules"]
+__all__ = ["GD", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Lion", "Nadam", "Optimizer", "RMSprop",
+           "get", "schedules"]
 
 
 def get(identifier: str | Optimizer) -> Optimizer:
-    """An optimizer from a name ('sgd', 'gd', 'adam', 'nadam', 'adamax', 'adadelta', 'adagrad', 'rmsprop',
+    """An optimizer from a name ('sgd', 'gd', 'adam', 'adamw', 'nadam', 'adamax', 'adadelta', 'adagrad', 'rmsprop',
     'lion'; any case), with Keras' default arguments, or the given Optimizer itself.
 
     Example:

@@ -15,7 +15,9 @@ class Adadelta(Optimizer):
             the paper's method corresponds to 1.0).
         rho: ρ in [0, 1), decay of both running averages (default 0.95).
         epsilon: ε >= 0, added inside the square roots (default 1e-7).
-        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        **kwargs: the base arguments (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+            ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name):
+            see ``Optimizer``.
 
     Equations, per variable w with gradient g (a and d start at 0):
         a ← ρ·a + (1 − ρ)·g²
@@ -32,11 +34,8 @@ class Adadelta(Optimizer):
 
     slot_names = ("accumulated_grad", "accumulated_delta_var")
 
-    def __init__(self, learning_rate=0.001, rho: float = 0.95, epsilon: float = 1e-7, *,
-                 clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm)
+    def __init__(self, learning_rate=0.001, rho: float = 0.95, epsilon: float = 1e-7, **kwargs) -> None:
+        super().__init__(learning_rate, **kwargs)
         self.rho = check_float("rho", rho, 0.0, 1.0, include_maximum=False)
         self.epsilon = check_float("epsilon", epsilon, 0.0)
 

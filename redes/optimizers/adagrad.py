@@ -14,7 +14,9 @@ class Adagrad(Optimizer):
         learning_rate: a non-negative float or a LearningRateSchedule (default 0.001).
         initial_accumulator_value: starting value of the accumulator (>= 0, default 0.1).
         epsilon: ε >= 0, added inside the square root (default 1e-7).
-        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        **kwargs: the base arguments (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+            ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name):
+            see ``Optimizer``.
 
     Equations, per variable w with gradient g (a starts at ``initial_accumulator_value``):
         a ← a + g²
@@ -29,11 +31,9 @@ class Adagrad(Optimizer):
 
     slot_names = ("accumulator",)
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7, *,
-                 clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm)
+    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
+                 **kwargs) -> None:
+        super().__init__(learning_rate, **kwargs)
         self.initial_accumulator_value = check_float("initial_accumulator_value", initial_accumulator_value, 0.0)
         self.epsilon = check_float("epsilon", epsilon, 0.0)
         self.slot_initial_value = self.initial_accumulator_value

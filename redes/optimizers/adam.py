@@ -19,7 +19,9 @@ class Adam(MomentOptimizer):
         epsilon: ε >= 0 (default 1e-7). It is added to √v *outside* the bias
             correction (Keras' form, not the paper's ε̂ inside it).
         amsgrad: use the running maximum of v (AMSGrad).
-        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        **kwargs: the base arguments (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+            ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name):
+            see ``Optimizer``.
 
     Equations, per variable w with gradient g, at step t = 1, 2, ... (m, v, v̂ start at 0):
         m ← m + (g − m)·(1 − β1)          (= β1·m + (1 − β1)·g)
@@ -37,10 +39,8 @@ class Adam(MomentOptimizer):
     """
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
-                 amsgrad: bool = False, *, clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm)
+                 amsgrad: bool = False, **kwargs) -> None:
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self.amsgrad = check_bool("amsgrad", amsgrad)
         self.slot_names = ("momentum", "velocity", "velocity_hat") if amsgrad else ("momentum", "velocity")
 

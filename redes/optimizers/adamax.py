@@ -14,7 +14,9 @@ class Adamax(MomentOptimizer):
         beta_1: β1 in [0, 1), decay of the first moment (default 0.9).
         beta_2: β2 in [0, 1), decay of the infinity norm (default 0.999).
         epsilon: ε >= 0, added to u (default 1e-7).
-        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        **kwargs: the base arguments (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+            ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name):
+            see ``Optimizer``.
 
     Equations, per variable w with gradient g, at step t = 1, 2, ... (m, u start at 0):
         m ← m + (g − m)·(1 − β1)
@@ -31,11 +33,9 @@ class Adamax(MomentOptimizer):
 
     slot_names = ("momentum", "norm")
 
-    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, *,
-                 clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm)
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 **kwargs) -> None:
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
 
     def _update(self, variable, gradient, slots, lr, step):
         m, u = slots

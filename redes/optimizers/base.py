@@ -9,9 +9,15 @@ variables arrive, so the state saves and loads by position (``variables`` and
 learning rate used is the schedule evaluated *before* the increment, so the
 first update uses ``schedule(0)``.
 
-Order of one step, as in Keras 3: drop pairs whose gradient is None (with a
-warning), clip (``clipnorm`` per gradient, ``global_clipnorm`` over all of them
-or ``clipvalue`` element-wise), then update each variable with ``_update``.
+Order of one call, as in Keras 3: drop pairs whose gradient is None (with a
+warning); divide by ``loss_scale_factor``; with ``gradient_accumulation_steps``
+= n, add the gradients to accumulators and stop there, except on every n-th call,
+which goes on with (gradient + accumulator) / n and resets the accumulators;
+clip (``clipnorm`` per gradient, ``global_clipnorm`` over all of them or
+``clipvalue`` element-wise); decay the weights (``weight_decay``); update each
+variable with ``_update``; then, with ``use_ema``, update the moving averages of
+all the variables (every call) and, every ``ema_overwrite_frequency`` steps,
+copy them into the variables.
 
 Updates compute in the variable's dtype: float32 stays float32, and scalars
 (learning rate, bias corrections) are cast to that dtype as Keras casts them.
@@ -24,7 +30,7 @@ import warnings
 from numbers import Real
 
 from ..backend import xp
-from ..validation import check_float, check_str
+from ..validation import check_bool, check_float, check_int, check_str
 from . import schedules
 from .schedules import LearningRateSchedule
 
@@ -70,6 +76,20 @@ class Optimizer:
         clipvalue: if set, each gradient is clipped element-wise to [−clipvalue, clipvalue].
         global_clipnorm: if set, all gradients are scaled by clipnorm / max(N, clipnorm),
             N the norm of all gradients concatenated. At most one of the three may be set.
+        weight_decay: if set (>= 0), decoupled weight decay before each update:
+            w ← w − w·weight_decay·lr (except the variables given to ``exclude_from_weight_decay``).
+        use_ema: keep an exponential moving average of each variable:
+            ema ← μ·ema + (1 − μ)·w after each call, with μ = 0 while ``iterations`` is 0, else
+            ``ema_momentum``. ``finalize_variable_values`` copies it into the variables (``fit`` does,
+            at its end).
+        ema_momentum: μ in [0, 1] (default 0.99).
+        ema_overwrite_frequency: with ``use_ema``, copy the averages into the variables every that
+            many steps (a positive integer; None: only at ``finalize_variable_values``).
+        loss_scale_factor: if set (> 0), ``scale_loss`` multiplies the loss by it and the gradients
+            are divided by it (``Model.train_step`` scales its gradients, the same by linearity).
+        gradient_accumulation_steps: n >= 2: update once every n calls with the mean of their
+            gradients. ``iterations`` then counts updates (calls // n), the learning-rate
+            schedule is evaluated at the number of calls, as in Keras.
 
     Example:
         >>> opt = SGD(0.1)
@@ -83,8 +103,11 @@ class Optimizer:
     slot_names: tuple[str, ...] = ()
     slot_initial_value: float = 0.0
 
-    def __init__(self, learning_rate, name: str | None = None, clipnorm: float | None = None,
-                 clipvalue: float | None = None, global_clipnorm: float | None = None) -> None:
+    def __init__(self, learning_rate, weight_decay: float | None = None, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None, use_ema: bool = False,
+                 ema_momentum: float = 0.99, ema_overwrite_frequency: int | None = None,
+                 loss_scale_factor: float | None = None, gradient_accumulation_steps: int | None = None,
+                 name: str | None = None) -> None:
         self.name = check_str("name", name, allow_none=True) or type(self).__name__.lower()
         self._learning_rate = _check_learning_rate(learning_rate)
         self.clipnorm = check_float("clipnorm", clipnorm, 0.0, include_minimum=False, allow_none=True)
@@ -96,18 +119,40 @@ class Optimizer:
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
                 f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
             )
-        self.iterations = 0
+        self.weight_decay = check_float("weight_decay", weight_decay, 0.0, allow_none=True)
+        self.use_ema = check_bool("use_ema", use_ema)
+        self.ema_momentum = check_float("ema_momentum", ema_momentum, 0.0, 1.0)
+        self.ema_overwrite_frequency = check_int("ema_overwrite_frequency", ema_overwrite_frequency, 1,
+                                                 allow_none=True)
+        self.loss_scale_factor = check_float("loss_scale_factor", loss_scale_factor, 0.0, include_minimum=False,
+                                             allow_none=True)
+        self.gradient_accumulation_steps = check_int("gradient_accumulation_steps", gradient_accumulation_steps, 2,
+                                                     allow_none=True)
+        self._calls = 0                       # apply_gradients calls (Keras' ``_iterations``)
         self._tracked: list = []              # the variables, kept alive so that their ids stay unique
         self._slots: list[tuple] = []         # per tracked variable, its slot arrays in ``slot_names`` order
+        self._averages: list = []             # per tracked variable, its moving average (use_ema)
+        self._accumulators: list = []         # per tracked variable, its gradient sum (gradient accumulation)
         self._slot_index: dict[int, int] = {}
         self._extra_variables: list = []      # scalar state saved after the slots (Nadam's product of u_t)
+        self._no_weight_decay: set[int] = set()
 
-    # ----------------------------------------------------------- learning rate
+    # ------------------------------------------------- iterations, learning rate
+    @property
+    def iterations(self) -> int:
+        """The number of updates: the calls of ``apply_gradients``, divided by
+        ``gradient_accumulation_steps`` (rounded down) when it is set."""
+        return self._calls // (self.gradient_accumulation_steps or 1)
+
+    @iterations.setter
+    def iterations(self, value: int) -> None:
+        self._calls = check_int("iterations", value, 0) * (self.gradient_accumulation_steps or 1)
+
     @property
     def learning_rate(self) -> float:
-        """The learning rate of the next update: the schedule at ``iterations``, or the constant."""
+        """The learning rate of the next call: the schedule at the number of calls so far, or the constant."""
         if isinstance(self._learning_rate, LearningRateSchedule):
-            return float(self._learning_rate(self.iterations))
+            return float(self._learning_rate(self._calls))
         return self._learning_rate
 
     @learning_rate.setter
@@ -132,6 +177,10 @@ class Optimizer:
         self._tracked.append(variable)
         self._slots.append(tuple(xp.full(variable.shape, self.slot_initial_value, dtype=variable.dtype)
                                  for _ in self.slot_names))
+        if self.use_ema:
+            self._averages.append(xp.zeros_like(variable))
+        if self.gradient_accumulation_steps:
+            self._accumulators.append(xp.zeros_like(variable))
         self._slot_index[id(variable)] = len(self._slots) - 1
         return len(self._slots) - 1
 
@@ -143,12 +192,14 @@ class Optimizer:
 
     @property
     def variables(self) -> list:
-        """The optimizer's state by position: [iterations (0-d int64), each variable's slots..., extras...].
+        """The optimizer's state by position: [calls of ``apply_gradients`` (0-d int64), each variable's
+        slots..., moving averages..., gradient accumulators..., extras...].
 
-        Slot arrays are the live ones; ``iterations`` is a copy.
+        The arrays are the live ones; the count is a copy (it is ``iterations`` without gradient accumulation).
         """
         slots = [slot for group in self._slots for slot in group]
-        return [xp.asarray(self.iterations, dtype="int64"), *slots, *self._extra_variables]
+        return [xp.asarray(self._calls, dtype="int64"), *slots, *self._averages, *self._accumulators,
+                *self._extra_variables]
 
     def set_weights(self, weights) -> None:
         """Load state saved from ``variables`` (build the optimizer on the same variables first)."""
@@ -163,19 +214,20 @@ class Optimizer:
             value = xp.asarray(value)
             if value.shape != target.shape:
                 raise ValueError(f"State array {index} has shape {target.shape}; received shape {value.shape}.")
-        self.iterations = int(weights[0])
+        self._calls = int(weights[0])
         for target, value in zip(current[1:], weights[1:]):
             target[...] = value
 
     # ------------------------------------------------------------------ update
     def apply_gradients(self, grads_and_vars) -> int:
-        """Update each variable in place from its gradient; one call is one step. Returns ``iterations``.
+        """Update each variable in place from its gradient (see the module docstring for the order).
+        Returns ``iterations``.
 
         Pairs whose gradient is None are skipped with a warning (their slots are still created,
         so that the state keeps the order of the variables); an empty list is a no-op.
         """
-        grads, variables, slots, missing = [], [], [], []
-        slot_index, all_slots = self._slot_index, self._slots
+        grads, variables, indices, missing = [], [], [], []
+        slot_index = self._slot_index
         for grad, variable in grads_and_vars:
             index = slot_index.get(id(variable))
             if index is None:
@@ -192,7 +244,7 @@ class Optimizer:
                 grad = grad.astype(variable.dtype)
             grads.append(grad)
             variables.append(variable)
-            slots.append(all_slots[index])
+            indices.append(index)
         if not grads:
             if missing:
                 raise ValueError("No gradients provided for any variable.")
@@ -203,15 +255,35 @@ class Optimizer:
                 "they were not updated.",
                 stacklevel=2,
             )
+        if self.loss_scale_factor is not None:
+            grads = [g / self.loss_scale_factor for g in grads]
+        steps = self.gradient_accumulation_steps
+        if not steps:
+            self._step(grads, variables, indices)
+        elif (self._calls + 1) % steps == 0:
+            accumulators = [self._accumulators[index] for index in indices]
+            self._step([(g + a) / steps for g, a in zip(grads, accumulators)], variables, indices)
+            for accumulator in accumulators:
+                accumulator[...] = 0
+        else:
+            for g, index in zip(grads, indices):
+                self._accumulators[index] += g
+        if self.use_ema:
+            self._update_averages()
+        self._calls += 1
+        return self.iterations
+
+    def _step(self, grads: list, variables: list, indices: list) -> None:
+        """One update: clip, decay the weights, then ``_update`` each variable."""
         grads = self._clip_gradients(grads)
         learning_rate = self.learning_rate
+        if self.weight_decay is not None:
+            self._apply_weight_decay(variables, learning_rate)
         step = self.iterations + 1
         self._begin_step(step)
-        update = self._update
-        for grad, variable, variable_slots in zip(grads, variables, slots):
-            update(variable, grad, variable_slots, learning_rate, step)
-        self.iterations = step
-        return step
+        update, all_slots = self._update, self._slots
+        for grad, variable, index in zip(grads, variables, indices):
+            update(variable, grad, all_slots[index], learning_rate, step)
 
     def _clip_gradients(self, grads: list) -> list:
         if self.clipnorm is not None:
@@ -221,6 +293,66 @@ class Optimizer:
         if self.clipvalue is not None:
             return [xp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
+
+    # ------------------------------------------------------------ weight decay
+    def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:
+        """Leave the arrays of ``var_list`` (matched by identity) out of ``weight_decay``.
+
+        A later call replaces the earlier list, as in Keras. ``var_names`` is not supported: the
+        variables are bare NumPy arrays, so the optimizer does not know their names; pass the
+        arrays themselves, e.g. ``var_list=[layer.bias for layer in model.layers if layer.weights]``.
+
+        Example:
+            >>> opt, w, b = SGD(0.1, weight_decay=0.5), np.ones(2), np.ones(2)
+            >>> opt.exclude_from_weight_decay(var_list=[b])
+            >>> _ = opt.apply_gradients([(np.zeros(2), w), (np.zeros(2), b)])
+            >>> w, b
+            (array([0.95, 0.95]), array([1., 1.]))
+        """
+        if var_names:
+            raise NotImplementedError(
+                "`var_names` is not supported: the optimizer's variables are NumPy arrays without names. "
+                f"Pass the arrays themselves as `var_list`. Received: var_names={var_names!r}"
+            )
+        self._no_weight_decay = {id(variable) for variable in var_list or ()}
+
+    def _apply_weight_decay(self, variables: list, learning_rate: float) -> None:
+        """w ← w − w·weight_decay·lr, with both factors cast to w's dtype (Keras' ``_apply_weight_decay``)."""
+        for variable in variables:
+            if id(variable) not in self._no_weight_decay:
+                dtype = variable.dtype.type
+                variable -= variable * dtype(self.weight_decay) * dtype(learning_rate)
+
+    # ---------------------------------------------------------- moving average
+    def _update_averages(self) -> None:
+        """ema ← μ·ema + (1 − μ)·w for every tracked variable, μ = 0 while ``iterations`` is 0 (so the
+        first average is the variable itself); then, every ``ema_overwrite_frequency`` steps, w ← ema."""
+        first = self.iterations == 0
+        for variable, average in zip(self._tracked, self._averages):
+            dtype = variable.dtype.type
+            momentum = dtype(0.0) if first else dtype(self.ema_momentum)
+            average *= momentum
+            average += variable * (1 - momentum)
+        frequency = self.ema_overwrite_frequency
+        if frequency and (self.iterations + 1) % frequency == 0:
+            self.finalize_variable_values(self._tracked)
+
+    def finalize_variable_values(self, variables) -> None:
+        """With ``use_ema``, copy each variable's moving average into it (in place); otherwise do nothing.
+
+        A variable the optimizer has never seen has no average and is left as it is.
+        ``Model.fit`` calls it at the end of training, as Keras' does.
+        """
+        if not self.use_ema:
+            return
+        for variable in variables:
+            index = self._slot_index.get(id(variable))
+            if index is not None:
+                variable[...] = self._averages[index]
+
+    def scale_loss(self, loss):
+        """The loss times ``loss_scale_factor`` (unchanged when it is None), as Keras' ``scale_loss``."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
 
     def _begin_step(self, step: int) -> None:
         """Hook run once per step before the variables update (Nadam advances its momentum schedule here)."""
@@ -236,8 +368,12 @@ class Optimizer:
             learning_rate = schedules.serialize(self._learning_rate)
         else:
             learning_rate = self._learning_rate
-        return {"name": self.name, "learning_rate": learning_rate, "clipnorm": self.clipnorm,
-                "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+        return {"name": self.name, "learning_rate": learning_rate, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
+                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
 
     @classmethod
     def from_config(cls, config: dict) -> Optimizer:
@@ -258,7 +394,7 @@ class MomentOptimizer(Optimizer):
         learning_rate: a non-negative float or a LearningRateSchedule.
         beta_1, beta_2: decay rates in [0, 1).
         epsilon: ε >= 0, the denominator's guard.
-        **kwargs: ``name``, ``clipnorm``, ``clipvalue``, ``global_clipnorm`` (see ``Optimizer``).
+        **kwargs: the base arguments (``weight_decay``, ``clipnorm``, ``use_ema``, ..., ``name``: see ``Optimizer``).
 
     Example:
         >>> from redes.optimizers import Adam

@@ -14,7 +14,9 @@ class GD(Optimizer):
 
     Args:
         learning_rate: a non-negative float or a LearningRateSchedule (default 0.01, as SGD).
-        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        **kwargs: the base arguments (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+            ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name):
+            see ``Optimizer``.
 
     Equations, per variable w with gradient g:
         w ← w − lr·g
@@ -24,10 +26,8 @@ class GD(Optimizer):
         >>> model.fit(x, y, batch_size=len(x), epochs=100)   # full-batch gradient descent
     """
 
-    def __init__(self, learning_rate=0.01, *, clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm)
+    def __init__(self, learning_rate=0.01, **kwargs) -> None:
+        super().__init__(learning_rate, **kwargs)
 
     def _update(self, variable, gradient, slots, lr, step):
         variable -= gradient * variable.dtype.type(lr)

@@ -17,7 +17,9 @@ class Lion(Optimizer):
         learning_rate: a non-negative float or a LearningRateSchedule (default 0.001).
         beta_1: β1 in (0, 1], weight of the momentum in the step's direction (default 0.9).
         beta_2: β2 in [0, 1), decay of the momentum (default 0.99).
-        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        **kwargs: the base arguments (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+            ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name):
+            see ``Optimizer``.
 
     Equations, per variable w with gradient g (m starts at 0):
         w ← w − lr·sign(β1·m + (1 − β1)·g)
@@ -32,11 +34,8 @@ class Lion(Optimizer):
 
     slot_names = ("momentum",)
 
-    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.99, *,
-                 clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm)
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.99, **kwargs) -> None:
+        super().__init__(learning_rate, **kwargs)
         self.beta_1 = check_float("beta_1", beta_1, 0.0, 1.0, include_minimum=False)
         self.beta_2 = check_float("beta_2", beta_2, 0.0, 1.0, include_maximum=False)
 

@@ -17,7 +17,9 @@ class Nadam(MomentOptimizer):
         beta_1: β1 in [0, 1) (default 0.9).
         beta_2: β2 in [0, 1) (default 0.999).
         epsilon: ε >= 0, added to √v̂ (default 1e-7).
-        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        **kwargs: the base arguments (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+            ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name):
+            see ``Optimizer``.
 
     Equations, per variable w with gradient g, at step t = 1, 2, ... (m, v start at 0):
         u_t = β1·(1 − 0.5·0.96^t),   u_{t+1} = β1·(1 − 0.5·0.96^(t+1))
@@ -38,11 +40,9 @@ class Nadam(MomentOptimizer):
 
     slot_names = ("momentum", "velocity")
 
-    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, *,
-                 clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm)
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 **kwargs) -> None:
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self._u_product = xp.ones((), dtype="float64")
         self._extra_variables = [self._u_product]
 

@@ -16,7 +16,9 @@ class RMSprop(Optimizer):
         momentum: μ in [0, 1] (default 0: no momentum slot).
         epsilon: ε >= 0, added inside the square root (default 1e-7).
         centered: if True, divide by an estimate of the gradient's variance instead of its second moment.
-        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        **kwargs: the base arguments (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+            ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name):
+            see ``Optimizer``.
 
     Equations, per variable w with gradient g (all slots start at 0):
         v ← ρ·v + (1 − ρ)·g²
@@ -34,10 +36,8 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
-                 centered: bool = False, *, clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm)
+                 centered: bool = False, **kwargs) -> None:
+        super().__init__(learning_rate, **kwargs)
         self.rho = check_float("rho", rho, 0.0, 1.0, include_maximum=False)
         self.momentum = check_float("momentum", momentum, 0.0, 1.0)
         self.epsilon = check_float("epsilon", epsilon, 0.0)

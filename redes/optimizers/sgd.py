@@ -13,7 +13,9 @@ class SGD(Optimizer):
         learning_rate: a non-negative float or a LearningRateSchedule (default 0.01).
         momentum: μ in [0, 1] (default 0: plain gradient descent, no slot).
         nesterov: use Nesterov momentum.
-        clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+        **kwargs: the base arguments (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+            ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name):
+            see ``Optimizer``.
 
     Equations, per variable w with gradient g (Keras' momentum sign: m is a velocity, added to w):
         μ = 0:          w ← w − lr·g
@@ -28,11 +30,8 @@ class SGD(Optimizer):
         1
     """
 
-    def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False, *,
-                 clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm)
+    def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs) -> None:
+        super().__init__(learning_rate, **kwargs)
         self.momentum = check_float("momentum", momentum, 0.0, 1.0)
         self.nesterov = check_bool("nesterov", nesterov)
         self.slot_names = ("momentum",) if self.momentum != 0 else ()
