@@ -218,3 +218,80 @@ def test_plot_model_draws_every_layer_and_connection_with_matplotlib(tmp_path):
         redes.utils.plot_model(redes.Sequential([layers.Dense(2)]), to_file=None)
     with pytest.raises(ValueError, match="rankdir"):
         redes.utils.plot_model(sequential, to_file=None, rankdir="BT")
+
+
+class BinaryTruePositives(redes.metrics.Metric):
+    """The Keras guide's custom metric, written with NumPy instead of keras.ops."""
+
+    def __init__(self, name="binary_true_positives", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.true_positives = self.add_variable(shape=(), initializer="zeros", name="true_positives")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = np.logical_and(y_true == 1, y_pred.reshape(y_true.shape) > 0.5).astype(self.dtype)
+        if sample_weight is not None:
+            values = values * sample_weight
+        self.true_positives.assign(self.true_positives + values.sum())
+
+    def result(self):
+        return self.true_positives
+
+
+def test_a_keras_style_custom_metric_with_add_variable_matches_keras():
+    from helpers import import_tensorflow
+
+    tf = import_tensorflow()
+    keras, ops = tf.keras, tf.keras.ops
+
+    class KerasBinaryTruePositives(keras.metrics.Metric):
+        def __init__(self, name="binary_true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_variable(shape=(), initializer="zeros", name="true_positives")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            values = ops.logical_and(ops.equal(y_true, 1), ops.reshape(y_pred, ops.shape(y_true)) > 0.5)
+            values = ops.cast(values, self.dtype)
+            if sample_weight is not None:
+                values = values * ops.cast(sample_weight, self.dtype)
+            self.true_positives.assign(self.true_positives + ops.sum(values))
+
+        def result(self):
+            return self.true_positives
+
+    ours, theirs = BinaryTruePositives(), KerasBinaryTruePositives()
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        y_true, y_pred, weight = rng.integers(0, 2, 8), rng.random((8, 1)), rng.random(8)
+        ours.update_state(y_true, y_pred, sample_weight=weight)
+        theirs.update_state(y_true, y_pred, sample_weight=weight)
+        np.testing.assert_allclose(float(ours.result()), float(theirs.result()), rtol=1e-6)
+    assert ours.name == theirs.name and ours.dtype == "float32" and len(ours.variables) == 1
+    ours.reset_state()
+    theirs.reset_state()
+    assert float(ours.result()) == float(theirs.result()) == 0.0
+
+
+def test_a_custom_metric_in_compile_logs_floats_that_later_epochs_do_not_change():
+    rng = np.random.default_rng(1)
+    x = rng.random((64, 3)).astype("float32")
+    y = (x.sum(axis=1) > 1.5).astype("int64")
+    model = redes.Sequential([redes.Input((3,)), layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=[BinaryTruePositives()])
+    history = model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    assert all(isinstance(v, float) for v in history.history["binary_true_positives"])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    expected = np.logical_and(y == 1, model.predict(x)[:, 0] > 0.5).sum()
+    assert logs["binary_true_positives"] == expected
+
+
+def test_add_variable_arguments_and_reset_to_the_initializer():
+    metric = redes.metrics.Metric(name="counts", dtype="float64")
+    ones = metric.add_variable(shape=(2, 3), initializer="ones", name="ones")
+    assert isinstance(ones, redes.metrics.MetricVariable) and ones.dtype == np.float64 and ones.shape == (2, 3)
+    ones.assign_add(np.full((2, 3), 2.0)).assign_sub(1.0)
+    np.testing.assert_array_equal(ones.numpy(), np.full((2, 3), 2.0))
+    metric.reset_state()
+    np.testing.assert_array_equal(ones, np.ones((2, 3)))
+    assert redes.metrics.Metric().name == "metric" and BinaryTruePositives(dtype="float64").dtype == "float64"
+    with pytest.raises(ValueError, match="aggregation"):
+        metric.add_variable(shape=(), aggregation="max")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .. import losses
 from .accuracy import AutoAccuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy
-from .base import Mean, Metric
+from .base import Mean, Metric, MetricVariable
 from .classification import F1Score, Precision, Recall
 from .confusion_matrix import ConfusionMatrix
 from .regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
@@ -22,7 +22,7 @@ from .top_k import SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy
 
 __all__ = [
     "AutoAccuracy", "BinaryAccuracy", "CategoricalAccuracy", "ConfusionMatrix", "F1Score", "Mean", "MeanAbsoluteError",
-    "MeanSquaredError", "Metric", "Precision", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
+    "MeanSquaredError", "Metric", "MetricVariable", "Precision", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
     "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "get",
 ]
 

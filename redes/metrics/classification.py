@@ -49,6 +49,7 @@ class _ClassCounts(Metric):
         self.average = check_one_of("average", average, self._averages)
         self.threshold = check_float("threshold", threshold, allow_none=True)
         super().__init__(name)
+        self.reset_state()
 
     def reset_state(self) -> None:
         self.counts = None  # (4, C): TP, FP, FN, support per class

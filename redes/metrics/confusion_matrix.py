@@ -32,6 +32,7 @@ class ConfusionMatrix(Metric):
     def __init__(self, num_classes: int | None = None, name: str = "confusion_matrix") -> None:
         self.num_classes = check_positive_int("num_classes", num_classes, allow_none=True)
         super().__init__(name)
+        self.reset_state()
 
     def reset_state(self) -> None:
         size = self.num_classes or 0

@@ -79,6 +79,13 @@ class _ArrayResult(numpy.ndarray):
         return repr(numpy.asarray(self))
 
 
+def as_log_value(result):
+    """A metric's result as the logs keep it: a float, or a copy of an array that formats like a number
+    (a user's metric may return its own state variable, which the next ``reset_state`` changes)."""
+    array = numpy.asarray(result)
+    return float(array) if array.ndim == 0 else array.copy().view(_ArrayResult)
+
+
 def _check_one_hot(name: str, y_true, y_pred) -> None:
     """ValueError unless ``y_true`` is one-hot targets of ``y_pred``'s shape (the categorical metrics)."""
     if y_true.shape != y_pred.shape:

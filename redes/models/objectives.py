@@ -15,6 +15,7 @@ from __future__ import annotations
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from ..backend import xp
+from ..metrics.metrics_utils import as_log_value
 from ..tensor import LogitsGradient, Tensor4D, natural_view
 from ..validation import check_float
 
@@ -178,7 +179,7 @@ class Objectives:
         logs = {"loss": self._total.result()}
         logs.update({tracker.name: tracker.result() for tracker in self._output_totals})
         for prefix, metrics in zip(self._prefixes, self.metrics):
-            logs.update({f"{prefix}{metric.name}": metric.result() for metric in metrics})
+            logs.update({f"{prefix}{metric.name}": as_log_value(metric.result()) for metric in metrics})
         return logs
 
 
