@@ -375,4 +375,14 @@ if tf is not None:
         print()
 
 # %% [markdown]
-# FULL-RUN NUMBERS TO BE WRITTEN
+# In the full run the first batch gave the same loss in the three models (4.7875271), and after
+# that one step every dense weight agreed with redes' to about 10⁻⁸; only the stock Keras embedding
+# differed, its largest step 3.7·10⁻² against the 2·10⁻³ that an Adam step of rate 2·10⁻³ can take.
+# Given the dense gradient, Keras follows redes epoch by epoch: validation perplexity 10.81 against
+# 10.72 after the first epoch, then within 0.06, and 5.72 against 5.71 after 10 epochs; the
+# differences are those of the two shuffles. Stock Keras, with its larger steps on the vectors of
+# frequent characters, learned faster at first (9.56 after one epoch) and ended a little lower, at
+# 5.66. The perplexities computed from the predictions with one formula are the same as
+# exp(val_loss) to the digits shown. The times per epoch (20.0 s redes, 17.6 s Keras, 18.7 s Keras
+# with the dense gradient) are of a shared 2-core CPU and vary by a few seconds; the Keras text
+# reads like redes': words, quotes and signatures, without sense.
