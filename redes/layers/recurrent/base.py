@@ -33,7 +33,10 @@ class _Recurrent(KernelLayer):
         recurrent_initializer, recurrent_regularizer: of the recurrent kernel (default 'orthogonal', None).
         dropout: fraction of the input features dropped in training, one mask for all steps.
         recurrent_dropout: fraction of the state h_{t−1} dropped where it enters h_{t−1}·U, one mask for
-            all steps (Keras draws one such mask per gate; here one is shared by the gates).
+            all steps. With ``recurrent_dropout`` > 0 Keras' LSTM and GRU switch to their per-gate form
+            and draw one mask per gate for both dropouts; here one mask is shared by the gates (the tied
+            variational dropout of Gal & Ghahramani, 2016), which keeps one GEMM per step instead of
+            one per gate. The masks are random either way, so no run of the two can match exactly.
         seed: seed of the dropout masks' generator (default the global one, ``redes.set_random_seed``).
         return_sequences: output every step's h, (batch, steps, units), or only the last, (batch, units).
         return_state: also return the final states: [output, h] (LSTM: [output, h, c]), each (batch, units).
