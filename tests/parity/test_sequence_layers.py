@@ -108,9 +108,10 @@ def sequence_model(module, dtype: str) -> list:
             module.Dense(3, activation="softmax", **kw)]
 
 
-def train_three_steps(tf, model_fn, x, y, dtype: str, adam_constants: dict, dense_gradients: bool = False) -> dict:
-    """3 Adam steps of 8 samples on both sides; with ``dense_gradients`` Keras' step is a GradientTape loop that
-    makes each gradient dense (tf.convert_to_tensor) before ``apply_gradients``, instead of ``train_on_batch``."""
+def train_three_steps(tf, model_fn, x, y, dtype: str, adam_constants: dict, dense_gradients: bool = False,
+                      steps: int = 3) -> dict:
+    """``steps`` (3) Adam steps of 8 samples on both sides; with ``dense_gradients`` Keras' step is a GradientTape
+    loop that makes each gradient dense (tf.convert_to_tensor) before ``apply_gradients``, not ``train_on_batch``."""
     keras = tf.keras
     keras.utils.set_random_seed(0)
     theirs = keras.Sequential(model_fn(keras.layers, dtype))
@@ -121,7 +122,7 @@ def train_three_steps(tf, model_fn, x, y, dtype: str, adam_constants: dict, dens
     theirs.compile(optimizer=their_optimizer, loss=their_loss)
     ours.compile(optimizer=optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
     result = {"losses": [], "weights": None}
-    for step in range(3):
+    for step in range(steps):
         x_batch, y_batch = x[8 * step:8 * step + 8], y[8 * step:8 * step + 8]
         if dense_gradients:
             with tf.GradientTape() as tape:
@@ -138,11 +139,12 @@ def train_three_steps(tf, model_fn, x, y, dtype: str, adam_constants: dict, dens
 
 def assert_training_parity(what: str, result: dict, dtype: str) -> None:
     tol = FLOAT64_RTOL if dtype == "float64" else MULTISTEP_FLOAT32_RTOL
+    steps = len(result["losses"])
     for ours, theirs in result["losses"]:
-        assert_parity(f"{what}: loss at steps 1–3", dtype, ours, theirs, tol)
+        assert_parity(f"{what}: loss at steps 1–{steps}", dtype, ours, theirs, tol)
     for ours, theirs in result["weights"]:
-        assert_parity(f"{what}: weights after 3 steps", dtype, ours, theirs, tol)
-    assert_parity(f"{what}: predictions after 3 steps", dtype, *result["predictions"], tol)
+        assert_parity(f"{what}: weights after {steps} steps", dtype, ours, theirs, tol)
+    assert_parity(f"{what}: predictions after {steps} steps", dtype, *result["predictions"], tol)
 
 
 @DTYPES
@@ -204,12 +206,19 @@ def embedding_model(module, dtype: str) -> list:
             module.GlobalMaxPooling1D(**kw), module.Dense(3, activation="softmax", **kw)]
 
 
-def train_embedding_model(dtype: str, x, y, dense_gradients: bool) -> dict:
+def embedding_lstm_model(module, dtype: str) -> list:
+    """Embedding(mask_zero) → LSTM(16) → Dense softmax, from redes.layers or keras.layers."""
+    kw = {"dtype": dtype}
+    return [module.Input((10,)), module.Embedding(30, 8, mask_zero=True, **kw), module.LSTM(16, **kw),
+            module.Dense(3, activation="softmax", **kw)]
+
+
+def train_embedding_model(dtype: str, x, y, dense_gradients: bool, model_fn=embedding_model, steps: int = 3) -> dict:
     if dtype == "float64":  # Keras' β in float64 and a float64 learning rate (see test_whole_models)
         with keras_floatx("float64") as tf:
-            return train_three_steps(tf, embedding_model, x, y, dtype,
-                                     {"beta_1": np.float64(0.9), "beta_2": np.float64(0.999)}, dense_gradients)
-    return train_three_steps(import_tensorflow(), embedding_model, x, y, dtype, {}, dense_gradients)
+            return train_three_steps(tf, model_fn, x, y, dtype, {"beta_1": np.float64(0.9), "beta_2": np.float64(0.999)},
+                                     dense_gradients, steps)
+    return train_three_steps(import_tensorflow(), model_fn, x, y, dtype, {}, dense_gradients, steps)
 
 
 @DTYPES
@@ -242,3 +251,16 @@ def test_embedding_with_repeated_indices_trains_as_keras_on_dense_gradients(dtyp
     sparse = train_embedding_model(dtype, x, y, False)
     for ours, theirs in sparse["losses"]:
         record_error(f"{what}, Keras' train_on_batch (IndexedSlices): loss at steps 1–3", dtype, ours, theirs)
+
+
+@DTYPES
+def test_embedding_lstm_dense_trains_as_keras_for_20_adam_steps(dtype):
+    """The issue's model: Embedding(mask_zero=True) → LSTM → Dense, 20 Adam steps of 8 padded sequences
+    (index 0 pads the ends), against Keras' steps on the dense gradient of its embeddings."""
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 30, (160, 10))
+    lengths = rng.integers(3, 11, 160)
+    x[np.arange(10) >= lengths[:, None]] = 0  # padded after each sequence's length
+    y = rng.integers(0, 3, 160)
+    result = train_embedding_model(dtype, x.astype(dtype), y, True, embedding_lstm_model, steps=20)
+    assert_training_parity("Embedding(mask_zero) → LSTM → Dense; Adam(1e-2), Keras on dense gradients", result, dtype)
