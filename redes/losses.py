@@ -6,6 +6,10 @@ returns the mean over the batch as a Python float (Keras' reduction
 'sum_over_batch_size'). ``gradient(y_true, y_pred)`` returns dL/dy_pred for
 that mean, in y_pred's shape and dtype. The math runs in y_pred's dtype.
 
+Sample weights (``value_and_gradient(..., sample_weight=w)``), as Keras: the loss has per-sample
+values vᵢ (``_values``, Keras' ``call``: y_pred's shape without its last axis) and the weighted
+loss is Σ wᵢ vᵢ / (number of values); its gradient is w times the unweighted one, row by row.
+
 As in Keras, probabilities are clipped to [1e-7, 1 − 1e-7] before the log; the
 gradient of a clipped entry is 0 (bounds included, as TensorFlow's gradient).
 float16 can hold neither 1 − 1e-7 nor 1/1e-7 (its largest value is 65504), so
@@ -77,7 +81,9 @@ class Loss:
         name: name of the loss (defaults to the Keras name, e.g. 'mean_squared_error').
 
     Shapes: ``y_pred`` (N, ...), e.g. (batch, classes); ``y_true`` the same shape (integer labels (N,) for
-    the sparse loss); ``gradient`` returns y_pred's shape and dtype. Subclasses define ``_value`` and ``_gradient``.
+    the sparse loss); ``gradient`` returns y_pred's shape and dtype. Subclasses define ``_gradient`` and
+    either ``_values`` (the per-sample values, y_pred's shape without its last axis: the loss then takes
+    sample weights) or only ``_value`` (the mean loss).
 
     Example:
         >>> loss = MeanSquaredError()
@@ -102,17 +108,46 @@ class Loss:
         """dL/dy_pred of the mean loss: y_pred's shape and dtype."""
         return self._gradient(*self._prepare(y_true, y_pred))
 
-    def value_and_gradient(self, y_true, y_pred, with_gradient: bool = True, checked: bool = False) -> tuple:
+    def value_and_gradient(self, y_true, y_pred, with_gradient: bool = True, checked: bool = False,
+                           sample_weight=None) -> tuple:
         """(the mean loss, dL/dy_pred or None) from one preparation of the arrays: what a training step needs.
 
         ``checked=True`` skips the checks of ``y_true`` against ``y_pred``, for a caller that made them
         once for all its batches (``fit`` calls ``check_targets`` on the whole y before the first batch).
-        A subclass that redefines ``__call__`` or ``gradient`` gets those, called as they are.
+        ``sample_weight``: None, or weights of shape (N,) or (N, steps) that scale the per-sample values
+        (see the module docstring). A subclass that redefines ``__call__`` or ``gradient`` gets those,
+        called as they are (and takes no sample weights).
         """
         if type(self).__call__ is not Loss.__call__ or type(self).gradient is not Loss.gradient:
+            self._require_values(sample_weight, overridden=True)
             return self(y_true, y_pred), (self.gradient(y_true, y_pred) if with_gradient else None)
         y_true, y_pred = self._convert(y_true, y_pred) if checked else self._prepare(y_true, y_pred)
-        return float(self._value(y_true, y_pred)), (self._gradient(y_true, y_pred) if with_gradient else None)
+        return self._reduce(self._value, self._values, self._gradient, y_true, y_pred, with_gradient, sample_weight)
+
+    def _reduce(self, value, values, gradient, y_true, y_pred, with_gradient: bool, sample_weight) -> tuple:
+        """(loss, gradient or None): ``value`` and ``gradient`` unweighted; with ``sample_weight`` w, Keras'
+        'sum_over_batch_size' Σ w·``values`` / (number of values) and w times ``gradient``."""
+        if sample_weight is None:
+            return float(value(y_true, y_pred)), (gradient(y_true, y_pred) if with_gradient else None)
+        self._require_values(sample_weight)
+        per_sample = values(y_true, y_pred)
+        weights = _expand(xp.asarray(sample_weight).astype(per_sample.dtype, copy=False), per_sample.ndim)
+        loss = float((per_sample * weights).sum() / per_sample.size)
+        return loss, (gradient(y_true, y_pred) * _expand(weights, y_pred.ndim) if with_gradient else None)
+
+    def _require_values(self, sample_weight, overridden: bool = False) -> None:
+        """Raise ValueError if sample weights are given to a loss without per-sample values."""
+        if sample_weight is not None and (overridden or type(self)._values is Loss._values):
+            raise ValueError(f"`sample_weight` scales a loss's per-sample values, and {self.name} has none "
+                             "(define `_values`, Keras' `call`). Received sample weights for it.")
+
+    def _value(self, y_true, y_pred):
+        """The mean loss: the mean of the per-sample values."""
+        return self._values(y_true, y_pred).mean()
+
+    def _values(self, y_true, y_pred):
+        """The per-sample values, y_pred's shape without its last axis (Keras' ``call``)."""
+        raise NotImplementedError(f"{type(self).__name__} must define `_values` or `_value`.")
 
     def check_targets(self, y_true, y_pred_shape: tuple) -> None:
         """Raise ValueError unless ``y_true`` fits predictions of shape ``y_pred_shape``."""
@@ -179,9 +214,9 @@ class MeanSquaredError(Loss):
 
     default_name = "mean_squared_error"
 
-    def _value(self, y_true, y_pred):
+    def _values(self, y_true, y_pred):
         diff = y_pred - y_true
-        return (diff * diff).mean()
+        return (diff * diff).mean(axis=-1)
 
     def _gradient(self, y_true, y_pred):
         return (y_pred - y_true) * (2 / y_pred.size)
@@ -206,8 +241,8 @@ class MeanAbsoluteError(Loss):
 
     default_name = "mean_absolute_error"
 
-    def _value(self, y_true, y_pred):
-        return xp.abs(y_pred - y_true).mean()
+    def _values(self, y_true, y_pred):
+        return xp.abs(y_pred - y_true).mean(axis=-1)
 
     def _gradient(self, y_true, y_pred):
         return xp.sign(y_pred - y_true) * (1 / y_pred.size)
@@ -224,28 +259,29 @@ class _CrossEntropy(Loss):
 
     def value_from_logits(self, y_true, logits) -> float:
         """The mean loss of the predictions ``activation(logits)``, computed stably from the logits."""
-        return float(self._value_from_logits(*self._prepare(y_true, logits)))
+        return float(self._values_from_logits(*self._prepare(y_true, logits)).mean())
 
     def gradient_from_logits(self, y_true, logits):
         """dL/dlogits of the mean loss: the logits' shape and dtype."""
         return self._gradient_from_logits(*self._prepare(y_true, logits))
 
     def value_and_gradient_from_logits(self, y_true, logits, with_gradient: bool = True,
-                                       checked: bool = False) -> tuple:
+                                       checked: bool = False, sample_weight=None) -> tuple:
         """``value_and_gradient`` for the predictions ``activation(logits)``, from the logits: (loss, dL/dlogits)."""
         cls = type(self)
         if cls.value_from_logits is not _CrossEntropy.value_from_logits or (
                 cls.gradient_from_logits is not _CrossEntropy.gradient_from_logits):
+            self._require_values(sample_weight, overridden=True)
             return self.value_from_logits(y_true, logits), (
                 self.gradient_from_logits(y_true, logits) if with_gradient else None)
         y_true, logits = self._convert(y_true, logits) if checked else self._prepare(y_true, logits)
-        value = float(self._value_from_logits(y_true, logits))
-        return value, (self._gradient_from_logits(y_true, logits) if with_gradient else None)
+        return self._reduce(lambda t, z: self._values_from_logits(t, z).mean(), self._values_from_logits,
+                            self._gradient_from_logits, y_true, logits, with_gradient, sample_weight)
 
-    def _value(self, y_true, y_pred):
+    def _values(self, y_true, y_pred):
         if self.from_logits:
-            return self._value_from_logits(y_true, y_pred)
-        return self._value_from_probabilities(y_true, y_pred)
+            return self._values_from_logits(y_true, y_pred)
+        return self._values_from_probabilities(y_true, y_pred)
 
     def _gradient(self, y_true, y_pred):
         if self.from_logits:
@@ -300,17 +336,17 @@ class BinaryCrossentropy(_SmoothedCrossEntropy):
     def _smoothing_target(self, y_pred) -> float:
         return 0.5
 
-    def _value_from_probabilities(self, y_true, y_pred):
+    def _values_from_probabilities(self, y_true, y_pred):
         p = _clip(y_pred)
-        return -(y_true * xp.log(p) + (1 - y_true) * xp.log(1 - p)).mean()
+        return -(y_true * xp.log(p) + (1 - y_true) * xp.log(1 - p)).mean(axis=-1)
 
     def _gradient_from_probabilities(self, y_true, y_pred):
         p = _clip(y_pred)
         grad = (1 - y_true) / (1 - p) - y_true / p
         return grad * _not_clipped(y_pred) * (1 / y_pred.size)
 
-    def _value_from_logits(self, y_true, logits):
-        return (xp.maximum(logits, 0) - logits * y_true + xp.log1p(xp.exp(-xp.abs(logits)))).mean()
+    def _values_from_logits(self, y_true, logits):
+        return (xp.maximum(logits, 0) - logits * y_true + xp.log1p(xp.exp(-xp.abs(logits)))).mean(axis=-1)
 
     def _gradient_from_logits(self, y_true, logits):
         grad = sigmoid(logits)  # a fresh array: updated in place
@@ -375,9 +411,9 @@ class CategoricalCrossentropy(_SmoothedCrossEntropy):
             )
         return total
 
-    def _value_from_probabilities(self, y_true, y_pred):
+    def _values_from_probabilities(self, y_true, y_pred):
         q = _clip(y_pred / self._row_totals(y_pred))
-        return -(y_true * xp.log(q)).sum() / (y_pred.size // y_pred.shape[-1])
+        return -(y_true * xp.log(q)).sum(axis=-1)
 
     def _gradient_from_probabilities(self, y_true, y_pred):
         total = self._row_totals(y_pred)
@@ -385,9 +421,9 @@ class CategoricalCrossentropy(_SmoothedCrossEntropy):
         g = -y_true / _clip(q) * _not_clipped(q) * (1 / (y_pred.size // y_pred.shape[-1]))
         return (g - (g * q).sum(axis=-1, keepdims=True)) / total
 
-    def _value_from_logits(self, y_true, logits):
+    def _values_from_logits(self, y_true, logits):
         log_probs = logits - _log_sum_exp(logits)
-        return -(y_true * log_probs).sum() / (logits.size // logits.shape[-1])
+        return -(y_true * log_probs).sum(axis=-1)
 
     def _gradient_from_logits(self, y_true, logits):
         grad = softmax(logits)  # a fresh array: updated in place
@@ -446,9 +482,9 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         rows = array.reshape(-1, array.shape[-1])
         return rows, rows[xp.arange(len(labels)), labels]
 
-    def _value_from_probabilities(self, labels, y_pred):
+    def _values_from_probabilities(self, labels, y_pred):
         p, p_label = self._picked(_clip(y_pred), labels)
-        return (xp.log(p.sum(axis=-1)) - xp.log(p_label)).sum() / len(labels)
+        return (xp.log(p.sum(axis=-1)) - xp.log(p_label)).reshape(y_pred.shape[:-1])
 
     def _gradient_from_probabilities(self, labels, y_pred):
         p, p_label = self._picked(_clip(y_pred), labels)
@@ -456,9 +492,9 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         grad[xp.arange(len(labels)), labels] -= 1 / p_label
         return (grad * _not_clipped(y_pred.reshape(p.shape)) * (1 / len(labels))).reshape(y_pred.shape)
 
-    def _value_from_logits(self, labels, logits):
+    def _values_from_logits(self, labels, logits):
         z, z_label = self._picked(logits, labels)
-        return (_log_sum_exp(z)[:, 0] - z_label).sum() / len(labels)
+        return (_log_sum_exp(z)[:, 0] - z_label).reshape(logits.shape[:-1])
 
     def _gradient_from_logits(self, labels, logits):
         grad = softmax(logits.reshape(-1, logits.shape[-1]))  # (M, K), a fresh array: updated in place
@@ -492,9 +528,9 @@ class MeanSquaredLogarithmicError(Loss):
         shifted = xp.maximum(y_pred, eps) + 1
         return xp.log(shifted) - xp.log(xp.maximum(y_true, eps) + 1), shifted
 
-    def _value(self, y_true, y_pred):
+    def _values(self, y_true, y_pred):
         diff, _ = self._log_difference(y_true, y_pred)
-        return (diff * diff).mean()
+        return (diff * diff).mean(axis=-1)
 
     def _gradient(self, y_true, y_pred):
         diff, shifted = self._log_difference(y_true, y_pred)
@@ -555,10 +591,10 @@ class Huber(Loss):
         super().__init__(name=name)
         self.delta = check_float("delta", delta, 0.0, include_minimum=False)
 
-    def _value(self, y_true, y_pred):
+    def _values(self, y_true, y_pred):
         error = y_pred - y_true
         magnitude, delta = xp.abs(error), y_pred.dtype.type(self.delta)
-        return xp.where(magnitude <= delta, 0.5 * error * error, delta * magnitude - 0.5 * delta * delta).mean()
+        return xp.where(magnitude <= delta, 0.5 * error * error, delta * magnitude - 0.5 * delta * delta).mean(axis=-1)
 
     def _gradient(self, y_true, y_pred):
         error = y_pred - y_true
@@ -588,9 +624,10 @@ class LogCosh(Loss):
 
     default_name = "log_cosh"
 
-    def _value(self, y_true, y_pred):
+    def _values(self, y_true, y_pred):
         error = y_pred - y_true
-        return (error + xp.logaddexp(-2 * error, y_pred.dtype.type(0)) - y_pred.dtype.type(0.6931471805599453)).mean()
+        log2 = y_pred.dtype.type(0.6931471805599453)
+        return (error + xp.logaddexp(-2 * error, y_pred.dtype.type(0)) - log2).mean(axis=-1)
 
     def _gradient(self, y_true, y_pred):
         return xp.tanh(y_pred - y_true) * (1 / y_pred.size)
@@ -619,9 +656,9 @@ class KLDivergence(Loss):
     def _clip_to_one(self, array):
         return xp.clip(array, _epsilon(array.dtype), array.dtype.type(1))
 
-    def _value(self, y_true, y_pred):
+    def _values(self, y_true, y_pred):
         t = self._clip_to_one(y_true)
-        return (t * xp.log(t / self._clip_to_one(y_pred))).sum() / (y_pred.size // y_pred.shape[-1])
+        return (t * xp.log(t / self._clip_to_one(y_pred))).sum(axis=-1)
 
     def _gradient(self, y_true, y_pred):
         eps, one = _epsilon(y_pred.dtype), y_pred.dtype.type(1)
@@ -656,15 +693,20 @@ class CategoricalHinge(Loss):
         best = negatives.max(axis=-1, keepdims=True)
         return best - (y_true * y_pred).sum(axis=-1, keepdims=True) + 1, negatives, best
 
-    def _value(self, y_true, y_pred):
+    def _values(self, y_true, y_pred):
         margin, _, _ = self._margin(y_true, y_pred)
-        return xp.maximum(margin, 0).sum() / margin.size
+        return xp.maximum(margin[..., 0], 0)
 
     def _gradient(self, y_true, y_pred):
         margin, negatives, best = self._margin(y_true, y_pred)
         chosen = (negatives == best).astype(y_pred.dtype)
         chosen /= chosen.sum(axis=-1, keepdims=True)
         return (margin >= 0) * ((1 - y_true) * chosen - y_true) * (1 / margin.size)
+
+def _expand(weights, ndim: int):
+    """``weights`` (N, ...) with trailing axes of size 1 up to ``ndim`` axes, to broadcast over values or rows."""
+    return weights.reshape(weights.shape + (1,) * (ndim - weights.ndim))
+
 
 _REGISTRY = {
     cls.default_name: cls

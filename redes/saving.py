@@ -38,8 +38,8 @@ from ._files import fsync_directory
 from .serialization import custom_object_scope, deserialize, get_custom_objects, register_serializable, serialize
 
 __all__ = ["atomic_write", "custom_object_scope", "deserialize", "deserialize_keras_object", "get_custom_objects",
-           "load_model", "load_weights", "register_keras_serializable", "register_serializable", "save_model",
-           "save_weights", "serialize", "serialize_keras_object"]
+           "load_model", "load_weights", "register_keras_serializable", "register_serializable", "restore_training",
+           "save_model", "save_weights", "serialize", "serialize_keras_object"]
 
 # Keras 3's names (``keras.saving``) for the same functions.
 register_keras_serializable = register_serializable
@@ -70,11 +70,15 @@ def _compile_config(model: Model) -> dict | None:
               "metrics": _serialize_nested(model.metrics)}
     if getattr(model, "loss_weights", None) is not None:
         config["loss_weights"] = list(model.loss_weights)
+    if getattr(model, "weighted_metrics", None):
+        config["weighted_metrics"] = _serialize_nested(model.weighted_metrics)
     return config
 
 
 def _compile_from_config(model: Model, config: dict) -> None:
     extra = {"loss_weights": config["loss_weights"]} if "loss_weights" in config else {}
+    if "weighted_metrics" in config:
+        extra["weighted_metrics"] = _deserialize_nested(config["weighted_metrics"], "metric")
     model.compile(optimizer=deserialize(config["optimizer"], kind="optimizer"),
                   loss=_deserialize_nested(config["loss"], "loss"),
                   metrics=_deserialize_nested(config["metrics"], "metric"), **extra)
@@ -332,6 +336,25 @@ def load_model(path, custom_objects: dict | None = None, compile: bool = True) -
         if compile:
             _restore_training_state(model, reader.field("training"))
         return model
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"'{reader.path}': the description in {_CONFIG} is invalid ({error!r}).") from None
+    finally:
+        reader.close()
+
+
+def restore_training(model: Model, path) -> None:
+    """Put the state that ``model.save`` wrote back into this compiled ``model``: the weights, the optimizer's
+    state and the training state (``epochs_completed``, the global and the layers' random generators).
+
+    What ``BackupAndRestore`` resumes from: the model goes on as if training had not stopped.
+    """
+    reader = _Reader(path)
+    try:
+        if reader.description.get("kind") != "model":
+            raise ValueError(f"'{reader.path}' is a weights file; restore_training needs a file from model.save().")
+        _load_weights_into(model, reader)
+        _load_optimizer(model, reader)
+        _restore_training_state(model, reader.field("training"))
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"'{reader.path}': the description in {_CONFIG} is invalid ({error!r}).") from None
     finally:

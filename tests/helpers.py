@@ -109,7 +109,7 @@ def train_beside_keras(stack, x, y, dtype: str, steps: int, batch: int, metrics=
         losses_ours, losses_theirs = [], []
         for step in range(steps):
             xb, yb = x[step * batch:(step + 1) * batch], y[step * batch:(step + 1) * batch]
-            losses_ours.append(ours.train_on_batch(xb, yb))
+            losses_ours.append(ours.train_on_batch(xb, yb, return_dict=True)["loss"])
             losses_theirs.append(float(np.atleast_1d(theirs.train_on_batch(xb, yb))[0]))  # [loss, *metrics]
     return ours, theirs, np.array(losses_ours), np.array(losses_theirs)
 

@@ -490,7 +490,7 @@ def test_two_inputs_two_outputs_with_loss_weights_tensorflow_parity():
     for step in range(5):
         batch = slice(step * 8, step * 8 + 8)
         their_loss = theirs.train_on_batch([v[batch] for v in x], [v[batch] for v in y], return_dict=True)["loss"]
-        our_loss = ours.train_on_batch([v[batch] for v in x], [v[batch] for v in y])
+        our_loss = ours.train_on_batch([v[batch] for v in x], [v[batch] for v in y], return_dict=True)["loss"]
         assert_parity(f"{what}: loss at each of 5 steps", "float32", our_loss, float(their_loss),
                       MULTISTEP_FLOAT32_RTOL)
     their_logs = theirs.evaluate(x, y, batch_size=40, verbose=0, return_dict=True)

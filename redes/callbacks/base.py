@@ -7,16 +7,20 @@ from __future__ import annotations
 
 
 class Callback:
-    """Base class. Override the hooks you need; ``self.model`` is set by ``fit``.
+    """Base class. Override the hooks you need; ``self.model`` and ``self.params`` are set by ``fit``,
+    ``evaluate`` and ``predict`` (``set_model``, ``set_params``; params: 'epochs', 'steps', 'verbose').
 
-    Hooks, in the order ``fit`` calls them: on_train_begin, then per epoch
-    on_epoch_begin, on_train_batch_begin / on_train_batch_end per step,
-    on_epoch_end (``logs`` holds the epoch's metrics, ``val_`` ones included),
-    and finally on_train_end. Setting ``self.model.stop_training = True``
-    ends training after the current epoch.
+    Hooks, in the order ``fit`` calls them (Keras'): on_train_begin, then per epoch
+    on_epoch_begin, on_train_batch_begin / on_train_batch_end per step, the validation (if any:
+    on_test_begin, on_test_batch_begin / on_test_batch_end per step, on_test_end), on_epoch_end
+    (``logs`` holds the epoch's metrics, ``val_`` ones included), and finally on_train_end.
+    ``evaluate`` calls the on_test_* hooks, ``predict`` on_predict_begin, on_predict_batch_begin /
+    on_predict_batch_end per step (logs {'outputs': the batch's predictions}) and on_predict_end.
+    Setting ``self.model.stop_training = True`` ends training after the current batch.
+    on_batch_begin / on_batch_end are Keras 2's names: the train-batch hooks call them.
 
-    Args of the hooks: ``epoch`` / ``batch`` (0-based int) and ``logs``, a dict of Python floats
-    ({'loss': ..., 'accuracy': ..., 'val_loss': ...}; None where a hook has none).
+    Args of the hooks: ``epoch`` / ``batch`` (0-based int) and ``logs``, always a dict of Python floats
+    ({'loss': ..., 'accuracy': ..., 'val_loss': ...}; {} where a hook has nothing to report).
 
     Example:
         >>> class PrintLoss(Callback):
@@ -49,9 +53,39 @@ class Callback:
         pass
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        pass
+        self.on_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.on_batch_end(batch, logs)
+
+    def on_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        pass
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        pass
+
+    def on_test_begin(self, logs: dict | None = None) -> None:
+        pass
+
+    def on_test_end(self, logs: dict | None = None) -> None:
+        pass
+
+    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        pass
+
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        pass
+
+    def on_predict_begin(self, logs: dict | None = None) -> None:
+        pass
+
+    def on_predict_end(self, logs: dict | None = None) -> None:
+        pass
+
+    def on_predict_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        pass
+
+    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
         pass
 
 
@@ -87,9 +121,9 @@ class CallbackList:
     """Calls the same hook on every callback in order (how ``fit`` drives its callbacks).
 
     Args:
-        callbacks: an iterable of Callback instances (anything else raises TypeError).
+        callbacks: an iterable of Callback instances (anything else raises TypeError), or None.
         model: set on each callback as ``callback.model``.
-        params: set as ``callback.params`` (``fit`` passes epochs, steps, batch_size and verbose).
+        params: set as ``callback.params`` (``fit``, ``evaluate`` and ``predict`` pass epochs, steps and verbose).
 
     Example:
         >>> history = History()
@@ -100,7 +134,7 @@ class CallbackList:
     """
 
     def __init__(self, callbacks, model, params: dict) -> None:
-        self.callbacks = list(callbacks)
+        self.callbacks = list(callbacks or [])
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
                 raise TypeError(f"`callbacks` must hold Callback instances. Received: {callback!r}")
@@ -108,15 +142,21 @@ class CallbackList:
             callback.set_params(params)
 
     def call(self, hook: str, *args) -> None:
+        """Call ``hook`` with ``args`` (the logs last) on each callback, in order."""
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
 
     def implements(self, hook: str) -> bool:
-        """Whether some callback overrides ``hook``: ``fit`` skips the per-batch hooks (and the logs
-        they take) when none does.
+        """Whether some callback overrides ``hook`` (in its class or, as LambdaCallback, on itself): the
+        loops skip the per-batch hooks (and the logs they take) when none does.
 
         Example:
             >>> CallbackList([History()], model=None, params={}).implements("on_train_batch_end")
             False
         """
-        return any(getattr(type(callback), hook) is not getattr(Callback, hook) for callback in self.callbacks)
+        hooks = (hook, *_KERAS_2_NAMES.get(hook, ()))
+        return any(name in vars(callback) or getattr(type(callback), name) is not getattr(Callback, name)
+                   for callback in self.callbacks for name in hooks)
+
+
+_KERAS_2_NAMES = {"on_train_batch_begin": ("on_batch_begin",), "on_train_batch_end": ("on_batch_end",)}

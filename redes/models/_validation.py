@@ -97,19 +97,69 @@ def check_same_length(x, y, x_name: str = "x", y_name: str = "y") -> None:
         )
 
 
-def split_validation(x, y, validation_split: float, validation_data, check_data):
-    """(x_train, y_train, (x_val, y_val) or None): the *last* samples held out, as views, or checked data."""
+def check_sample_weight(sample_weight, count: int, output_shapes: list, name: str = "sample_weight"):
+    """``sample_weight`` as a float array of shape (count,) or (count, steps), or raise.
+
+    One weight per sample, or (sequence outputs) one per sample and step: the shape must start the shape of
+    the per-sample loss values, (count, *output_shape[:-1]), of every output; (count, 1) counts as (count,).
+    """
+    weights = as_array(sample_weight, name)
+    if weights.ndim == 2 and weights.shape[1] == 1:
+        weights = weights[:, 0]
+    if len(weights) != count:
+        raise ValueError(f"`{name}` must hold one weight per sample: {count}. Received shape {weights.shape}.")
+    for shape in output_shapes:
+        steps = tuple(shape[:-1])
+        if weights.ndim - 1 > len(steps) or not same_shape(weights.shape[1:], steps[:weights.ndim - 1]):
+            raise ValueError(f"`{name}` must have shape ({count},) or, for an output of shape {tuple(shape)}, "
+                             f"({count}, *{steps}). Received shape {weights.shape}.")
+    return weights.astype(xp.float32, copy=False) if weights.dtype.kind != "f" else weights
+
+
+def class_weight_to_sample_weights(y, class_weight, output_shape: tuple):
+    """Per-sample weights from a {class index: weight} dict, as Keras' ``class_weight_to_sample_weights``.
+
+    The class of a sample is its label (y of shape (N,) or (N, 1)) or the argmax of its one-hot target;
+    classes missing from the dict weigh 1. Keys must be integers in [0, classes), classes being the
+    output's last axis (2 for a single sigmoid unit); values must be numbers.
+    """
+    check_type("class_weight", class_weight, dict, "a dict {class index: weight}")
+    classes = output_shape[-1] if output_shape and output_shape[-1] not in (None, 1) else 2
+    for key, value in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, (int, xp.integer)):
+            raise TypeError(f"`class_weight` keys must be integer class indices. Received the key {key!r} "
+                            f"of type {type(key).__name__}.")
+        if not 0 <= key < classes:
+            raise ValueError(f"`class_weight` keys must be class indices in [0, {classes}) for an output with "
+                             f"{classes} classes. Received the key {key!r}.")
+        if isinstance(value, bool) or not isinstance(value, (int, float, xp.number)):
+            raise TypeError(f"`class_weight` values must be numbers. Received {value!r} for class {key!r}.")
+    y = xp.asarray(y)
+    labels = xp.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] != 1 else y.reshape(len(y), -1)[:, 0]
+    table = xp.ones(classes, dtype=xp.float32)
+    for key, value in class_weight.items():
+        table[int(key)] = value
+    labels = xp.rint(labels).astype(xp.intp)
+    return xp.where((labels >= 0) & (labels < classes), table[xp.clip(labels, 0, classes - 1)], xp.float32(1))
+
+
+def split_validation(data: tuple, validation_split: float, validation_data, check_data) -> tuple:
+    """(training data, validation data or None), each a tuple (x, y, sample_weight): the *last* samples
+    held out, as views, as Keras does, or ``validation_data``, (x_val, y_val[, sample_weight_val]), checked."""
     if validation_data is not None:
         check_type("validation_data", validation_data, (tuple, list), "a tuple (x_val, y_val)")
-        if len(validation_data) != 2:
-            raise ValueError(f"`validation_data` must be a tuple (x_val, y_val). Received {len(validation_data)} items.")
-        return x, y, check_data(*validation_data, x_name="x_val", y_name="y_val")
+        if len(validation_data) not in (2, 3):
+            raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val). "
+                             f"Received {len(validation_data)} items.")
+        return data, check_data(*validation_data, x_name="x_val", y_name="y_val", weight_name="sample_weight_val")
     validation_split = check_float("validation_split", validation_split, 0.0, 1.0, include_maximum=False)
     if validation_split == 0:
-        return x, y, None
-    split = int(len(x) * (1 - validation_split))
-    if split == 0 or split == len(x):
+        return data, None
+    count = len(data[0])
+    split = int(count * (1 - validation_split))
+    if split == 0 or split == count:
         raise ValueError(
-            f"`validation_split={validation_split}` leaves no samples for training or validation out of {len(x)}."
+            f"`validation_split={validation_split}` leaves no samples for training or validation out of {count}."
         )
-    return x[:split], y[:split], (x[split:], y[split:])
+    return (tuple(None if a is None else a[:split] for a in data),
+            tuple(None if a is None else a[split:] for a in data))

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import json
 import math
-import time
 import warnings
-
-from tqdm.auto import tqdm
+from collections.abc import Iterable
 
 from .. import optimizers as optimizers_module
 from .. import saving
-from ..backend import rng, xp
-from ..callbacks import CallbackList, History
+from ..backend import xp
+from ..callbacks import CallbackList, History, ProgbarLogger
 from ..layers.base import Layer, format_shape, same_shape
 from ..layers.container import LayerContainer
 from ..tensor import Tensor4D
 from ..utils import deferred_interrupt
-from ..validation import check_bool, check_non_negative_int, check_positive_int
-from ._validation import Samples, as_array, check_input_shape, check_same_length, per_endpoint, split_validation
+from ..validation import check_bool, check_non_negative_int, check_one_of, check_positive_int
+from ._validation import (Samples, as_array, check_input_shape, check_same_length, check_sample_weight,
+                          class_weight_to_sample_weights, per_endpoint, split_validation)
+from .batches import ArrayBatches
 from .objectives import Objectives
 from .summary import print_summary
 
@@ -60,7 +60,9 @@ class Model(LayerContainer):
         self.metrics: list = []
         self.loss_weights = None
         self._objectives: Objectives | None = None
+        self.weighted_metrics: list = []
         self.stop_training = False
+        self.resume_from_epoch: int | None = None
         self.history: History | None = None
         self.epochs_completed = 0
 
@@ -109,26 +111,39 @@ class Model(LayerContainer):
         """The output layers' names: the keys of ``loss``, ``loss_weights`` and ``metrics`` dicts, and of the logs."""
         return [self.layers[-1].name] if self.layers else [self.name]
 
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None) -> None:
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly: bool = False, steps_per_execution: int = 1, jit_compile="auto",
+                auto_scale_loss: bool = True) -> None:
         """Choose the optimizer, the loss(es) and the metrics (names or objects, as in Keras).
 
         Args:
             optimizer: name or Optimizer.
             loss: one loss for every output, or (several outputs) a list with one per output or a dict
                 keyed by output layer name (``output_names``).
-            metrics: a list of metrics; with several outputs a list of such lists, one per output, or a
-                dict {output name: metric or list of metrics}.
             loss_weights: with several outputs, a list or dict of floats: the loss minimized is
                 Σₖ wₖ·Lₖ (+ regularization); the logs show each unweighted Lₖ as '<output>_loss'.
+            metrics: a list of metrics; with several outputs a list of such lists, one per output, or a
+                dict {output name: metric or list of metrics}. They ignore sample weights (Keras).
+            weighted_metrics: as ``metrics``, but fed the sample weights of ``fit`` / ``evaluate``
+                (``sample_weight`` or ``class_weight``); logged as 'weighted_<name>' where a plain metric
+                has the name already.
+            run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: Keras' execution settings,
+                checked and kept as attributes; they change nothing here (redes runs NumPy, step by step,
+                in the model's dtype).
 
         Example:
             >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         """
-        self._objectives = Objectives(loss, metrics, loss_weights, self.output_names)
+        self.run_eagerly = check_bool("run_eagerly", run_eagerly)
+        self.steps_per_execution = check_positive_int("steps_per_execution", steps_per_execution)
+        self.jit_compile = check_one_of("jit_compile", jit_compile, (True, False, "auto"))
+        self.auto_scale_loss = check_bool("auto_scale_loss", auto_scale_loss)
+        self._objectives = Objectives(loss, metrics, loss_weights, self.output_names, weighted_metrics)
         self.optimizer = optimizers_module.get(optimizer)
         several = len(self.output_names) > 1
         self.loss = list(self._objectives.losses) if several else self._objectives.losses[0]
         self.metrics = self._objectives.metrics if several else self._objectives.metrics[0]
+        self.weighted_metrics = self._objectives.weighted_metrics if several else self._objectives.weighted_metrics[0]
         self.loss_weights = list(self._objectives.weights) if several else None
 
     def _require_compiled(self, method: str) -> None:
@@ -141,14 +156,14 @@ class Model(LayerContainer):
         """The output feature shapes, one per output."""
         return self.output_shape if isinstance(self.output_shape, list) else [self.output_shape]
 
-    def _compute_loss(self, targets: list, outputs: list[Tensor4D], with_gradient: bool):
+    def _compute_loss(self, targets: list, outputs: list[Tensor4D], with_gradient: bool, sample_weight=None):
         """Loss value Σₖ wₖ·Lₖ (with regularization) and, if asked, each dL/d(outputₖ) for one batch.
 
         After a softmax/sigmoid output with a cross-entropy loss, the loss is computed from the
         output's logits and the gradient is taken w.r.t. them (a LogitsGradient), as Keras does
-        (see ``objectives.output_loss``).
+        (see ``objectives.output_loss``). ``sample_weight`` weighs each Lₖ as Keras does.
         """
-        value, grads = self._objectives.compute(targets, outputs, self._output_shapes, with_gradient)
+        value, grads = self._objectives.compute(targets, outputs, self._output_shapes, with_gradient, sample_weight)
         regularization = self.losses
         if regularization:
             value += sum(regularization)
@@ -159,14 +174,15 @@ class Model(LayerContainer):
         outputs = self.forward(self._input_tensor(x), training=training)
         return outputs if isinstance(outputs, list) else [outputs]
 
-    def train_step(self, x, y) -> float:
-        """One optimizer step on one batch; updates the loss tracker and metrics.
+    def train_step(self, x, y, sample_weight=None) -> float:
+        """One optimizer step on one batch; updates the loss tracker and metrics; returns the batch's loss.
 
+        ``sample_weight``: None or the batch's weights, (batch,) or (batch, steps).
         Raises NonFiniteError, before any weight changes, if the loss or a gradient is NaN or infinite.
         """
         targets = self._targets(y, len(x))
         outputs = self._run(x, training=True)
-        value, grads = self._compute_loss(targets, outputs, with_gradient=True)
+        value, grads = self._compute_loss(targets, outputs, with_gradient=True, sample_weight=sample_weight)
         if not math.isfinite(value):
             raise NonFiniteError(f"the loss is {value}")
         self._backward(grads if len(grads) > 1 else grads[0])
@@ -177,15 +193,20 @@ class Model(LayerContainer):
         if scale is not None:  # Keras scales the loss; by linearity, the same as scaling the gradients
             gradients = [g * scale for g in gradients]
         self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
-        self._objectives.update(targets, outputs, self._output_shapes, value)
+        self._objectives.update(targets, outputs, self._output_shapes, value, sample_weight)
         return value
 
-    def test_step(self, x, y) -> float:
+    def test_step(self, x, y, sample_weight=None) -> float:
+        """The loss of one batch in inference mode; updates the loss tracker and metrics."""
         targets = self._targets(y, len(x))
         outputs = self._run(x, training=False)
-        value, _ = self._compute_loss(targets, outputs, with_gradient=False)
-        self._objectives.update(targets, outputs, self._output_shapes, value)
+        value, _ = self._compute_loss(targets, outputs, with_gradient=False, sample_weight=sample_weight)
+        self._objectives.update(targets, outputs, self._output_shapes, value, sample_weight)
         return value
+
+    def predict_step(self, x) -> list:
+        """The outputs for one batch in inference mode: one array per output, in its natural shape."""
+        return [output.to_natural(shape) for output, shape in zip(self._run(x, training=False), self._output_shapes)]
 
     def _targets(self, y, count: int) -> list:
         """The batch's targets, one array per output: Samples were checked by ``_check_data`` (once per fit);
@@ -214,8 +235,11 @@ class Model(LayerContainer):
             self.build_for(x.shape[1:])
         return x
 
-    def _check_data(self, x, y, x_name: str = "x", y_name: str = "y"):
-        """(x, y) checked once per call of fit or evaluate: y as Samples, one target array per output."""
+    def _check_data(self, x, y, sample_weight=None, class_weight=None, x_name: str = "x", y_name: str = "y",
+                    weight_name: str = "sample_weight") -> tuple:
+        """(x, y) or, with weights, (x, y, sample_weight), checked once per call of fit or evaluate: y as
+        Samples, one target array per output; the sample weights (from ``class_weight`` if given) an array.
+        The batches are these tuples' rows: ``train_step(x, y)`` is called without weights when there are none."""
         x = self._check_inputs(x, x_name)
         shapes = self._output_shapes
         names = [y_name] if len(shapes) == 1 else [f"{y_name}[{k}]" for k in range(len(shapes))]
@@ -224,160 +248,243 @@ class Model(LayerContainer):
         for target, name in zip(targets, names):
             check_same_length(x, target, x_name, name)
         self._objectives.check_targets(targets, shapes, len(x))
-        return x, Samples(targets)
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("`sample_weight` and `class_weight` cannot both be given (Keras' rule). "
+                                 "Received both.")
+            if len(shapes) > 1:
+                raise ValueError(f"`class_weight` is only supported for models with one output; this one has "
+                                 f"{len(shapes)}. Pass `sample_weight` instead.")
+            sample_weight = class_weight_to_sample_weights(targets[0], class_weight, shapes[0])
+        if sample_weight is None:
+            return x, Samples(targets)
+        return x, Samples(targets), check_sample_weight(sample_weight, len(x), shapes, weight_name)
+
+    # -------------------------------------------------------------- the loops
+    def _callbacks(self, callbacks, verbose: int, params: dict, history: History | None = None) -> CallbackList:
+        """The callbacks of one fit, evaluate or predict: the user's, then the History, then a ProgbarLogger
+        if ``verbose`` and none is there (Keras' order)."""
+        callbacks = list(callbacks or [])
+        if history is not None:
+            callbacks.append(history)
+        if verbose and not any(isinstance(callback, ProgbarLogger) for callback in callbacks):
+            callbacks.append(ProgbarLogger())
+        return CallbackList(callbacks, self, {"verbose": verbose, **params})
+
+    def _run_batches(self, mode: str, batches: Iterable[tuple], step, callbacks: CallbackList,
+                     stop=None) -> None:
+        """Call ``step(index, batch)`` on each batch between the hooks on_<mode>_batch_begin and _end.
+
+        The end hook gets the running logs (predict: {'outputs': what ``step`` returned}); they are read
+        only when some callback takes them. The loop ends early once ``stop()`` is true.
+        """
+        begin, end = f"on_{mode}_batch_begin", f"on_{mode}_batch_end"
+        call_begin, call_end = callbacks.implements(begin), callbacks.implements(end)
+        for index, batch in enumerate(batches):
+            if call_begin:
+                callbacks.call(begin, index, {})
+            result = step(index, batch)
+            if call_end:
+                callbacks.call(end, index, {"outputs": result} if mode == "predict" else self._logs())
+            if stop is not None and stop():
+                break
+
+    def _train_epoch(self, epoch: int, batches: ArrayBatches, callbacks: CallbackList, interrupt) -> bool:
+        """Run one epoch's steps; False, with a RuntimeWarning, if training must stop before the epoch ends:
+        a NaN or infinite loss (that step is not applied) or Ctrl-C (after the current step)."""
+        position = [0]
+
+        def step(index: int, batch: tuple) -> float:
+            position[0] = index
+            return self.train_step(*batch)
+
+        message = None
+        try:
+            self._run_batches("train", batches.epoch(), step, callbacks,
+                              stop=lambda: self.stop_training or interrupt.requested)
+        except NonFiniteError as error:
+            message = "Training stopped at {where}: " + str(error) + (
+                ". The weights are those from before this step; History holds the completed epochs.")
+        except KeyboardInterrupt:
+            interrupt.requested = True
+        if interrupt.requested and message is None:
+            message = ("Training interrupted (KeyboardInterrupt) at {where}. History holds the completed epochs; "
+                       "the model is usable.")
+        if message is None:
+            return True
+        self.stop_training = True
+        where = f"epoch {epoch + 1}, step {position[0] + 1}/{batches.steps}"
+        warnings.warn(message.format(where=where), RuntimeWarning, stacklevel=3)
+        return False
+
+    def _test_loop(self, batches: Iterable[tuple], callbacks: CallbackList) -> dict[str, float]:
+        """Evaluate on the batches between on_test_begin and on_test_end; return the logs."""
+        callbacks.call("on_test_begin", {})
+        self._reset_metrics()
+        self._run_batches("test", batches, lambda index, batch: self.test_step(*batch), callbacks)
+        logs = self._logs()
+        callbacks.call("on_test_end", logs)
+        return logs
 
     # -------------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose="auto",
             callbacks=None, validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
-            initial_epoch: int = 0) -> History:
+            class_weight: dict | None = None, sample_weight=None, initial_epoch: int = 0,
+            steps_per_epoch: int | None = None, validation_steps: int | None = None,
+            validation_batch_size: int | None = None, validation_freq=1) -> History:
         """Train for ``epochs`` passes over (x, y) in mini-batches; return a History.
 
         Args:
             x: inputs, (N, *input_shape). y: targets, (N, *output_shape) or labels (N,).
-            batch_size: samples per step (default 32). epochs: passes over the data.
-            verbose: 0 silent, 1 (or 'auto') a progress bar per epoch, 2 one line per epoch.
-            callbacks: list of Callback. validation_split: fraction of the *last* samples held out.
-            validation_data: (x_val, y_val), evaluated at each epoch's end. shuffle: reshuffle each epoch.
+            batch_size: samples per step (default 32). epochs: the epoch to end at (0-based count).
+            verbose: 0 silent, 1 (or 'auto') a progress bar per epoch, 2 one line per epoch (a ProgbarLogger).
+            callbacks: list of Callback. validation_split: fraction of the *last* samples held out
+                (with their sample weights).
+            validation_data: (x_val, y_val) or (x_val, y_val, sample_weight_val), evaluated at epoch ends.
+            shuffle: reshuffle the training samples at each pass (redes' random generator, ``redes.utils.set_random_seed``).
+            class_weight: {class index: weight}, for a one-output model: each sample weighs its class's weight
+                (1 for a class not given), as Keras' ``class_weight_to_sample_weights``. Not with ``sample_weight``.
+            sample_weight: (N,) weights, or (N, steps) for sequence outputs: each sample's loss counts w times
+                (Keras' 'sum_over_batch_size': Σ w·loss / batch size), and so does its gradient;
+                ``weighted_metrics`` see the weights too.
             initial_epoch: the epoch to start from, e.g. ``model.epochs_completed`` to resume a loaded model.
+            steps_per_epoch: batches per epoch (default: one pass); fewer than a pass: the next epoch
+                goes on where this one stopped (Keras). validation_steps: the same for the validation data.
+            validation_batch_size: the validation's batch size (default ``batch_size``).
+            validation_freq: validate every that many epochs (an int), or at the epochs (1-based) listed.
 
-        A NaN or infinite loss or gradient stops training before that step's update, with a RuntimeWarning
-        naming the epoch and step; Ctrl-C stops it after the current step. Either way ``fit`` returns the
-        History of the completed epochs and the model stays usable.
+        A callback may set ``model.stop_training`` (fit ends after that batch) or, in on_train_begin,
+        ``model.resume_from_epoch`` (fit starts there: BackupAndRestore). A NaN or infinite loss or gradient
+        stops training before that step's update, with a RuntimeWarning naming the epoch and step; Ctrl-C
+        stops it after the current step. Either way ``fit`` returns the History of the completed epochs
+        and the model stays usable.
 
         Example:
             >>> history = model.fit(x_train, y_train, batch_size=128, epochs=5, validation_data=(x_test, y_test))
             >>> history.history["val_accuracy"]
         """
         self._require_compiled("fit")
-        x, y = self._check_data(x, y)
         batch_size = check_positive_int("batch_size", batch_size, allow_none=True) or 32
         epochs = check_non_negative_int("epochs", epochs)
         initial_epoch = check_non_negative_int("initial_epoch", initial_epoch)
         verbose = _resolve_verbose(verbose)
         shuffle = check_bool("shuffle", shuffle)
-        x, y, validation = split_validation(x, y, validation_split, validation_data, self._check_data)
+        steps_per_epoch = check_positive_int("steps_per_epoch", steps_per_epoch, allow_none=True)
+        validation_steps = check_positive_int("validation_steps", validation_steps, allow_none=True)
+        validation_batch_size = check_positive_int("validation_batch_size", validation_batch_size,
+                                                   allow_none=True) or batch_size
+        validation_freq = _check_validation_freq(validation_freq)
+        data = self._check_data(x, y, sample_weight, class_weight)
+        data, validation = split_validation(data, validation_split, validation_data, self._check_data)
+        train = ArrayBatches(data, batch_size, shuffle, steps_per_epoch)
+        validation = None if validation is None else ArrayBatches(validation, validation_batch_size,
+                                                                  steps=validation_steps)
 
         history = History()
-        steps = -(-len(x) // batch_size)
-        params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "verbose": verbose}
-        callback_list = CallbackList([*(callbacks or []), history], self, params)
+        callback_list = self._callbacks(callbacks, verbose, {"epochs": epochs, "steps": train.steps}, history)
         self.stop_training = False
-        callback_list.call("on_train_begin", None)
-        logs: dict = {}
+        self.resume_from_epoch = None
+        callback_list.call("on_train_begin", {})
+        start = initial_epoch if self.resume_from_epoch is None else self.resume_from_epoch
+        training_logs: dict = {}
         with deferred_interrupt() as interrupt:
-            for epoch in range(initial_epoch, epochs):
-                callback_list.call("on_epoch_begin", epoch, None)
-                started = time.perf_counter()
-                bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="step", disable=verbose != 1,
-                           dynamic_ncols=True)
-                completed = self._train_epoch(epoch, x, y, batch_size, steps, shuffle, callback_list, bar, interrupt)
-                if not completed:
-                    bar.close()
+            for epoch in range(start, epochs):
+                self._reset_metrics()
+                callback_list.call("on_epoch_begin", epoch, {})
+                if not self._train_epoch(epoch, train, callback_list, interrupt):
                     break
                 logs = self._logs()
-                if validation is not None:
-                    logs.update({f"val_{key}": value
-                                 for key, value in self._evaluate(*validation, batch_size).items()})
-                bar.set_postfix_str(_format_logs(logs))
-                bar.close()
-                if verbose == 2:
-                    print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - started:.1f}s - {_format_logs(logs)}")
+                if validation is not None and _validates(epoch, validation_freq):
+                    val_logs = self._test_loop(validation.epoch(), callback_list)
+                    logs.update({f"val_{key}": value for key, value in val_logs.items()})
                 self.epochs_completed = epoch + 1
                 callback_list.call("on_epoch_end", epoch, logs)
+                training_logs = logs
                 if self.stop_training:
                     break
         if epochs > 0:  # as Keras: with use_ema, the variables take their moving averages
             self.optimizer.finalize_variable_values(self.trainable_weights)
-        callback_list.call("on_train_end", logs)
+        callback_list.call("on_train_end", training_logs)
         self.history = history
         return history
 
-    def _train_epoch(self, epoch: int, x, y, batch_size: int, steps: int, shuffle: bool, callback_list,
-                     bar, interrupt) -> bool:
-        """Run one epoch's steps; False if training must stop before the epoch ends.
-
-        The data are shuffled through an index permutation: each step gathers only its batch.
-        A NaN or infinite loss (the step is not applied) or Ctrl-C (after the step) stops training.
-        """
-        self._reset_metrics()
-        order = rng().permutation(len(x)) if shuffle else None
-        batch_begin = callback_list.implements("on_train_batch_begin")
-        batch_end = callback_list.implements("on_train_batch_end")
-        shown = not bar.disable  # the running logs are read and formatted only if shown or a callback takes them
-        for step in range(steps):
-            where = f"epoch {epoch + 1}, step {step + 1}/{steps}"
-            try:
-                if batch_begin:
-                    callback_list.call("on_train_batch_begin", step, None)
-                batch = slice(step * batch_size, (step + 1) * batch_size)
-                index = order[batch] if order is not None else batch
-                self.train_step(x[index], y[index])
-                bar.update(1)
-                if shown or batch_end:
-                    logs = self._logs()
-                    if shown:
-                        bar.set_postfix_str(_format_logs(logs), refresh=False)
-                    if batch_end:
-                        callback_list.call("on_train_batch_end", step, logs)
-            except NonFiniteError as error:
-                self.stop_training = True
-                warnings.warn(f"Training stopped at {where}: {error}. The weights are those from before this "
-                              "step; History holds the completed epochs.", RuntimeWarning, stacklevel=3)
-                return False
-            except KeyboardInterrupt:
-                interrupt.requested = True
-            if interrupt.requested:
-                self.stop_training = True
-                warnings.warn(f"Training interrupted (KeyboardInterrupt) at {where}. History holds the completed "
-                              "epochs; the model is usable.", RuntimeWarning, stacklevel=3)
-                return False
-            if self.stop_training:
-                break
-        return True
-
     # ---------------------------------------------------------- evaluate, predict
-    def _evaluate(self, x, y, batch_size: int, verbose: int = 0) -> dict[str, float]:
-        self._reset_metrics()
-        steps = -(-len(x) // batch_size)
-        for start in tqdm(range(0, len(x), batch_size), total=steps, desc="Evaluate", unit="step",
-                          disable=verbose != 1, dynamic_ncols=True):
-            self.test_step(x[start:start + batch_size], y[start:start + batch_size])
-        return self._logs()
+    def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto", sample_weight=None,
+                 steps: int | None = None, callbacks=None, return_dict: bool = False):
+        """Loss and metrics on (x, y) in inference mode: a float, or [loss, *metrics] when metrics are set.
 
-    def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto", return_dict: bool = False):
-        """Loss and metrics on (x, y) in inference mode: a float, or [loss, *metrics] when metrics are set."""
+        Args:
+            x, y: as ``fit``. batch_size: samples per step (default 32).
+            verbose: 0 silent, 1 (or 'auto') a progress bar.
+            sample_weight: (N,) or (N, steps) weights of the samples' losses (and of the weighted metrics).
+            steps: evaluate only the first that many batches. callbacks: their on_test_* hooks are called.
+            return_dict: return the logs as a dict {'loss': …, '<metric>': …}.
+        """
         self._require_compiled("evaluate")
-        x, y = self._check_data(x, y)
         batch_size = check_positive_int("batch_size", batch_size, allow_none=True) or 32
-        logs = self._evaluate(x, y, batch_size, _resolve_verbose(verbose))
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        steps = check_positive_int("steps", steps, allow_none=True)
+        batches = ArrayBatches(self._check_data(x, y, sample_weight), batch_size, steps=steps)
+        callback_list = self._callbacks(callbacks, _resolve_verbose(verbose), {"epochs": 1, "steps": batches.steps})
+        logs = self._test_loop(batches.epoch(), callback_list)
+        return logs if return_dict else _flatten(logs)
 
-    def predict(self, x, batch_size: int | None = None, verbose: int = 0):
-        """Outputs for ``x`` in inference mode, in batches: an array (N, *output_shape), a list for several outputs."""
+    def predict(self, x, batch_size: int | None = None, verbose=0, steps: int | None = None, callbacks=None):
+        """Outputs for ``x`` in inference mode, in batches: an array (N, *output_shape), a list for several outputs.
+
+        Args:
+            x: inputs, (N, *input_shape). batch_size: samples per step (default 32).
+            verbose: 0 (the default here) silent, 1 or 'auto' a progress bar.
+            steps: predict only the first that many batches (the result then has their samples only).
+            callbacks: their on_predict_* hooks are called; on_predict_batch_end's logs hold
+                {'outputs': the batch's predictions}.
+        """
         x = self._check_inputs(x)
         batch_size = check_positive_int("batch_size", batch_size, allow_none=True) or 32
-        shapes = self._output_shapes
-        results = None
-        for start in tqdm(range(0, len(x), batch_size), desc="Predict", unit="step",
-                          disable=_resolve_verbose(verbose) != 1, dynamic_ncols=True):
-            batch = [output.to_natural(shape) for output, shape in zip(self._run(x[start:start + batch_size],
-                                                                                 training=False), shapes)]
-            if results is None:
-                results = [xp.empty((len(x),) + part.shape[1:], dtype=part.dtype) for part in batch]
-            for result, part in zip(results, batch):
-                result[start:start + len(part)] = part
+        steps = check_positive_int("steps", steps, allow_none=True)
+        batches = ArrayBatches((x,), batch_size, steps=steps)
+        callback_list = self._callbacks(callbacks, _resolve_verbose(verbose), {"epochs": 1, "steps": batches.steps})
+        count = min(len(x), batches.steps * batch_size)
+        results: list = []
+
+        def step(index: int, batch: tuple):
+            parts = self.predict_step(*batch)
+            if not results:
+                results.extend(xp.empty((count,) + part.shape[1:], dtype=part.dtype) for part in parts)
+            for result, part in zip(results, parts):
+                result[index * batch_size:index * batch_size + len(part)] = part
+            return parts if len(parts) > 1 else parts[0]
+
+        callback_list.call("on_predict_begin", {})
+        self._run_batches("predict", batches.epoch(), step, callback_list)
+        callback_list.call("on_predict_end", {})
         return results if len(results) > 1 else results[0]
 
-    def train_on_batch(self, x, y) -> float:
-        """One training step on one batch; returns the batch's loss (NonFiniteError, weights unchanged, if NaN)."""
+    def train_on_batch(self, x, y, sample_weight=None, class_weight: dict | None = None, return_dict: bool = False):
+        """One training step on one batch, metrics reset first (Keras): the loss, or [loss, *metrics] when
+        metrics are set, or the logs as a dict with ``return_dict``. A NaN loss raises NonFiniteError
+        (the weights unchanged). ``sample_weight`` and ``class_weight`` as in ``fit``."""
         self._require_compiled("train_on_batch")
-        x, y = self._check_data(x, y)
+        data = self._check_data(x, y, sample_weight, class_weight)
         self._reset_metrics()
-        return self.train_step(x, y)
+        self.train_step(*data)
+        return self._batch_result(return_dict)
 
+    def test_on_batch(self, x, y, sample_weight=None, return_dict: bool = False):
+        """Loss and metrics of one batch in inference mode (metrics reset first), returned as ``train_on_batch``."""
+        self._require_compiled("test_on_batch")
+        data = self._check_data(x, y, sample_weight)
+        self._reset_metrics()
+        self.test_step(*data)
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        """The outputs for one batch ``x`` in inference mode: an array, or a list for several outputs."""
+        outputs = self.predict_step(self._check_inputs(x))
+        return outputs if len(outputs) > 1 else outputs[0]
+
+    def _batch_result(self, return_dict: bool):
+        logs = self._logs()
+        return logs if return_dict else _flatten(logs)
 
     # ------------------------------------------------------------------ saving
     def to_json(self, **kwargs) -> str:
@@ -409,5 +516,24 @@ def _resolve_verbose(verbose) -> int:
     return int(verbose)
 
 
-def _format_logs(logs: dict[str, float]) -> str:
-    return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
+def _check_validation_freq(validation_freq):
+    """A positive int (validate every that many epochs) or a list of 1-based epochs, as Keras."""
+    if isinstance(validation_freq, (list, tuple, set)):
+        return [check_positive_int("validation_freq", epoch) for epoch in validation_freq]
+    if isinstance(validation_freq, bool) or not isinstance(validation_freq, int):
+        raise TypeError("`validation_freq` must be a positive int or a list of epochs. "
+                        f"Received: validation_freq={validation_freq!r}")
+    return check_positive_int("validation_freq", validation_freq)
+
+
+def _validates(epoch: int, validation_freq) -> bool:
+    """Whether the (0-based) ``epoch`` ends with a validation (Keras' ``_should_eval``)."""
+    if isinstance(validation_freq, list):
+        return epoch + 1 in validation_freq
+    return (epoch + 1) % validation_freq == 0
+
+
+def _flatten(logs: dict[str, float]):
+    """The logs as ``evaluate`` returns them without ``return_dict``: the loss alone, or a list of all values."""
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values

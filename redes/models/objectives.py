@@ -6,7 +6,9 @@ One code path for a model of one output and of several. A model of K outputs min
 
 and its logs hold 'loss' (L, averaged over the epoch's samples) and each metric by name; with several
 outputs also each unweighted Lₖ as '<output>_loss' and the metrics as '<output>_<metric>' (Keras'
-names). After a softmax or sigmoid output, a cross-entropy starts from the output's logits
+names). Sample weights w (one array for every output) scale each Lₖ as Keras' 'sum_over_batch_size'
+reduction does (``redes.losses``) and reach the weighted metrics, not the plain ones (Keras' rule); a
+weighted metric whose name a plain one already has is logged as 'weighted_<metric>'. After a softmax or sigmoid output, a cross-entropy starts from the output's logits
 (``takes_logits``, ``output_loss``), as Keras does.
 """
 
@@ -27,13 +29,15 @@ def takes_logits(loss, output: Tensor4D) -> bool:
             and getattr(loss, "output_activation", None) == logits.activation)
 
 
-def output_loss(loss, y, output: Tensor4D, output_shape: tuple, with_gradient: bool, checked: bool = False):
+def output_loss(loss, y, output: Tensor4D, output_shape: tuple, with_gradient: bool, checked: bool = False,
+                sample_weight=None):
     """``loss`` of one output and, if asked, dL/d(output): (float, Tensor4D or None).
 
     When the output carries logits its loss can start from (``takes_logits``), the loss is
     computed from them and the gradient is a LogitsGradient, dL/d(logits), as Keras does.
     A masked sequence output counts its unmasked steps only: L = Σ over them / their number (Keras),
-    and the masked steps get a zero gradient.
+    and the masked steps get a zero gradient; with ``sample_weight`` w, L = Σ w·v over them / their
+    number (Keras merges the mask into the weights the same way).
     ``checked``: the targets were checked against the output's shape already (once per ``fit``).
     """
     fused = takes_logits(loss, output)
@@ -41,9 +45,11 @@ def output_loss(loss, y, output: Tensor4D, output_shape: tuple, with_gradient: b
     compute = loss.value_and_gradient_from_logits if fused else loss.value_and_gradient
     mask = step_mask(output, predictions)
     if mask is None:
-        value, grad = compute(y, predictions, with_gradient, checked)
+        value, grad = compute(y, predictions, with_gradient, checked, sample_weight=sample_weight)
     else:
-        value, selected = compute(xp.asarray(y)[mask], predictions[mask], with_gradient, checked) if mask.any() \
+        weights = None if sample_weight is None else masked(sample_weight, mask)
+        value, selected = compute(xp.asarray(y)[mask], predictions[mask], with_gradient, checked,
+                                  sample_weight=weights) if mask.any() \
             else (0.0, xp.zeros((0,) + predictions.shape[mask.ndim:], dtype=predictions.dtype))
         grad = None
         if with_gradient:
@@ -61,6 +67,12 @@ def step_mask(output: Tensor4D, predictions):
     return mask if mask is not None and predictions.shape[:mask.ndim] == mask.shape else None
 
 
+def masked(sample_weight, mask):
+    """The weights of the unmasked steps: per-sample (N,) or per-step (N, steps) weights at ``mask`` (N, steps)."""
+    weights = xp.asarray(sample_weight)
+    return xp.broadcast_to(weights.reshape(weights.shape + (1,) * (mask.ndim - weights.ndim)), mask.shape)[mask]
+
+
 class Objectives:
     """The losses, loss weights and metrics of a model's outputs, with the trackers of its logs.
 
@@ -71,9 +83,10 @@ class Objectives:
             output, or a dict {output name: metric or list of metrics}. None: no metrics.
         loss_weights: with several outputs, a list or dict of numbers wₖ (default 1 each).
         output_names: the outputs' layer names, the keys of the dicts above and of the logs.
+        weighted_metrics: as ``metrics``; these receive the sample weights.
 
-    Attributes: ``losses`` (a Loss per output), ``weights`` (a float per output), ``metrics`` (a list
-    of Metric per output).
+    Attributes: ``losses`` (a Loss per output), ``weights`` (a float per output), ``metrics`` and
+    ``weighted_metrics`` (a list of Metric per output).
 
     Example:
         >>> objectives = Objectives("mse", [["mae"], []], [1.0, 0.5], ["size", "age"])
@@ -81,7 +94,8 @@ class Objectives:
         (['mean_squared_error', 'mean_squared_error'], [1.0, 0.5])
     """
 
-    def __init__(self, loss, metrics=None, loss_weights=None, output_names: list[str] = ("output",)) -> None:
+    def __init__(self, loss, metrics=None, loss_weights=None, output_names: list[str] = ("output",),
+                 weighted_metrics=None) -> None:
         self.names = list(output_names)
         several = len(self.names) > 1
         if loss is None:
@@ -95,18 +109,23 @@ class Objectives:
         if any(isinstance(w, bool) or not isinstance(w, (int, float)) for w in weights):
             raise TypeError(f"`loss_weights` must hold numbers. Received: loss_weights={loss_weights!r}")
         self.weights = [check_float("loss_weights", w) for w in weights]
-        if several or isinstance(metrics, dict):
-            entries = self._per_output("metrics", metrics)
-        else:
-            if metrics is not None and not isinstance(metrics, (list, tuple)):
-                raise TypeError(f"`metrics` must be a list such as ['accuracy']. Received: metrics={metrics!r}")
-            entries = [metrics]
-        self.metrics = [[metrics_module.get(metric, loss=loss) for metric in _as_list(entry)]
-                        for entry, loss in zip(entries, self.losses)]
+        self.metrics = self._metrics("metrics", metrics)
+        self.weighted_metrics = self._metrics("weighted_metrics", weighted_metrics)
         self._total = metrics_module.Mean(name="loss")
         self._output_totals = [metrics_module.Mean(name=f"{name}_loss") for name in self.names] if several else []
         self._prefixes = [f"{name}_" for name in self.names] if several else [""]
         self._values: list[float] = []
+
+    def _metrics(self, name: str, metrics) -> list[list]:
+        """``metrics`` (or ``weighted_metrics``) as a list of Metric objects per output."""
+        if len(self.names) > 1 or isinstance(metrics, dict):
+            entries = self._per_output(name, metrics)
+        else:
+            if metrics is not None and not isinstance(metrics, (list, tuple)):
+                raise TypeError(f"`{name}` must be a list such as ['accuracy']. Received: {name}={metrics!r}")
+            entries = [metrics]
+        return [[metrics_module.get(metric, loss=loss) for metric in _as_list(entry)]
+                for entry, loss in zip(entries, self.losses)]
 
     def _per_output(self, name: str, value, default=None) -> list:
         """``value`` as one entry per output: a list in output order, a dict keyed by output name, or
@@ -125,9 +144,9 @@ class Objectives:
             return list(value)
         if value is None:
             return [default] * len(names)
-        if name == "metrics":
-            raise ValueError(f"With several outputs, `metrics` must be a list with one entry per output or a dict "
-                             f"keyed by the output names {names}. Received: metrics={value!r}")
+        if name in ("metrics", "weighted_metrics"):
+            raise ValueError(f"With several outputs, `{name}` must be a list with one entry per output or a dict "
+                             f"keyed by the output names {names}. Received: {name}={value!r}")
         return [value] * len(names)
 
     def check_targets(self, targets: list, shapes: list, count: int) -> None:
@@ -140,38 +159,50 @@ class Objectives:
             known = tuple(lengths[k] if d is None and k < len(lengths) else d for k, d in enumerate(shape))
             loss.check_targets(target, (count,) + known)
 
-    def compute(self, targets: list, outputs: list[Tensor4D], shapes: list, with_gradient: bool) -> tuple:
+    def compute(self, targets: list, outputs: list[Tensor4D], shapes: list, with_gradient: bool,
+                sample_weight=None) -> tuple:
         """(Σₖ wₖ·Lₖ, [wₖ·dLₖ/d(outputₖ)] or None) for one batch; keeps each Lₖ for ``update``.
 
-        The targets must have passed ``check_targets`` (``fit`` and ``evaluate`` check them once, not per batch).
+        The targets must have passed ``check_targets`` (``fit`` and ``evaluate`` check them once, not per
+        batch); ``sample_weight`` (N,) or (N, steps), or None, weighs every output's loss.
         """
         total, grads, self._values = 0.0, [], []
         for loss, weight, target, output, shape in zip(self.losses, self.weights, targets, outputs, shapes):
-            value, grad = output_loss(loss, target, output, shape, with_gradient, checked=True)
+            value, grad = output_loss(loss, target, output, shape, with_gradient, checked=True,
+                                      sample_weight=sample_weight)
             self._values.append(value)
             total += weight * value
             if with_gradient:
                 grads.append(grad if weight == 1.0 else type(grad)(grad.data * grad.data.dtype.type(weight)))
         return total, (grads if with_gradient else None)
 
-    def update(self, targets: list, outputs: list[Tensor4D], shapes: list, total: float) -> None:
-        """Add one batch to the running means: its total loss, each output's loss (several outputs), the metrics."""
+    def update(self, targets: list, outputs: list[Tensor4D], shapes: list, total: float,
+               sample_weight=None) -> None:
+        """Add one batch to the running means: its total loss, each output's loss (several outputs), the
+        metrics, and the weighted metrics with ``sample_weight``. The losses count as the batch's size
+        (Keras' loss trackers)."""
         count = len(targets[0])
         self._total.update_state(total, sample_weight=count)
         for tracker, value in zip(self._output_totals, self._values):
             tracker.update_state(value, sample_weight=count)
-        for metrics, target, output, shape in zip(self.metrics, targets, outputs, shapes):
-            if metrics:
+        for metrics, weighted, target, output, shape in zip(self.metrics, self.weighted_metrics, targets, outputs,
+                                                             shapes):
+            if metrics or weighted:
                 y_pred = output.to_natural(shape)
+                weights = sample_weight
                 mask = step_mask(output, y_pred)
                 if mask is not None:  # the unmasked steps only, as the loss
                     target, y_pred = xp.asarray(target)[mask], y_pred[mask]
+                    weights = None if weights is None else masked(weights, mask)
                 for metric in metrics:
                     metric.update_state(target, y_pred)
+                for metric in weighted:
+                    metric.update_state(target, y_pred, sample_weight=weights)
 
     def reset(self) -> None:
         """Start new running means (each epoch, each evaluation)."""
-        for tracker in (self._total, *self._output_totals, *(m for ms in self.metrics for m in ms)):
+        for tracker in (self._total, *self._output_totals,
+                        *(m for ms in self.metrics + self.weighted_metrics for m in ms)):
             tracker.reset_state()
 
     def logs(self) -> dict[str, float]:
@@ -180,6 +211,10 @@ class Objectives:
         logs.update({tracker.name: tracker.result() for tracker in self._output_totals})
         for prefix, metrics in zip(self._prefixes, self.metrics):
             logs.update({f"{prefix}{metric.name}": as_log_value(metric.result()) for metric in metrics})
+        for prefix, metrics in zip(self._prefixes, self.weighted_metrics):
+            for metric in metrics:
+                name = f"{prefix}{metric.name}"
+                logs[f"{prefix}weighted_{metric.name}" if name in logs else name] = as_log_value(metric.result())
         return logs
 
 
