@@ -101,6 +101,19 @@ def get_custom_objects() -> dict:
     return _REGISTERED
 
 
+def find_custom_object(name: str):
+    """The object named ``name`` in the innermost ``custom_object_scope`` or in ``get_custom_objects()``; None if neither
+    holds it (for objects saved by name, such as a metric function: see ``metrics.MeanMetricWrapper``).
+
+    Example:
+        >>> with custom_object_scope({"double": abs}):
+        ...     find_custom_object("double") is abs
+        True
+    """
+    objects = getattr(_SCOPE, "objects", {})
+    return objects.get(name, _REGISTERED.get(name))
+
+
 def get_registered_name(cls) -> str:
     """The name a class is saved under: ``"package>Name"`` if registered, else its class name.
 

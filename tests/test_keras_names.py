@@ -295,3 +295,70 @@ def test_add_variable_arguments_and_reset_to_the_initializer():
     assert redes.metrics.Metric().name == "metric" and BinaryTruePositives(dtype="float64").dtype == "float64"
     with pytest.raises(ValueError, match="aggregation"):
         metric.add_variable(shape=(), aggregation="max")
+
+
+LOSS_FUNCTIONS = [  # (name, y_true kind, keyword arguments)
+    ("mean_squared_error", "real", {}), ("mean_absolute_error", "real", {}),
+    ("mean_squared_logarithmic_error", "positive", {}), ("huber", "real", {"delta": 0.5}), ("log_cosh", "real", {}),
+    ("kl_divergence", "probabilities", {}), ("categorical_hinge", "one_hot", {}),
+    ("binary_crossentropy", "binary", {"label_smoothing": 0.1}), ("binary_crossentropy", "binary", {"from_logits": True}),
+    ("categorical_crossentropy", "one_hot", {}), ("categorical_crossentropy", "one_hot", {"from_logits": True}),
+    ("sparse_categorical_crossentropy", "labels", {}), ("sparse_categorical_crossentropy", "labels", {"from_logits": True}),
+]
+METRIC_FUNCTIONS = [("categorical_accuracy", "one_hot", {}), ("sparse_categorical_accuracy", "labels", {}),
+                    ("binary_accuracy", "binary", {"threshold": 0.4}), ("top_k_categorical_accuracy", "one_hot", {"k": 2}),
+                    ("sparse_top_k_categorical_accuracy", "labels", {"k": 2})]
+
+
+def function_inputs(kind: str):
+    rng = np.random.default_rng(5)
+    scores = rng.random((6, 4))
+    y_pred = scores / scores.sum(axis=1, keepdims=True) if kind in ("probabilities", "one_hot", "labels") else scores
+    targets = {"real": rng.standard_normal((6, 4)), "positive": rng.random((6, 4)) * 3,
+               "probabilities": rng.dirichlet(np.ones(4), 6), "one_hot": np.eye(4)[rng.integers(0, 4, 6)],
+               "binary": rng.integers(0, 2, (6, 4)).astype(float), "labels": rng.integers(0, 4, 6)}
+    return targets[kind], y_pred
+
+
+@pytest.mark.parametrize("module,name,kind,kwargs", [("losses", *case) for case in LOSS_FUNCTIONS]
+                         + [("metrics", *case) for case in METRIC_FUNCTIONS])
+def test_loss_and_metric_functions_match_keras(module, name, kind, kwargs):
+    from helpers import import_tensorflow
+
+    import_tensorflow()
+    import keras
+
+    y_true, y_pred = function_inputs(kind)
+    y_pred = y_pred.astype("float32")  # TensorFlow's in_top_k takes float32 only
+    ours = getattr(getattr(redes, module), name)(y_true, y_pred, **kwargs)
+    theirs = np.asarray(getattr(getattr(keras, module), name)(y_true, y_pred, **kwargs))
+    assert ours.shape == theirs.shape == ((6, 4) if name == "binary_accuracy" else (6,))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)
+
+
+def test_functions_in_compile_train_as_their_classes_and_plain_metric_functions_save_by_name(tmp_path):
+    rng = np.random.default_rng(6)
+    x, y = rng.standard_normal((40, 3)).astype("float32"), rng.integers(0, 2, 40)
+
+    def within_half(y_true, y_pred):
+        return np.abs(np.eye(2)[y_true.astype(int).ravel()] - y_pred).max(axis=-1) <= 0.5
+
+    histories = []
+    for loss, metric in ((redes.losses.sparse_categorical_crossentropy, redes.metrics.sparse_categorical_accuracy),
+                         ("sparse_categorical_crossentropy", "sparse_categorical_accuracy")):
+        redes.set_random_seed(3)
+        model = redes.Sequential([redes.Input((3,)), layers.Dense(2, activation="softmax")])
+        model.compile("sgd", loss, metrics=[metric, within_half])
+        histories.append(model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0).history)
+    assert histories[0]["loss"] == histories[1]["loss"]
+    assert histories[0]["sparse_categorical_accuracy"] == histories[1]["sparse_categorical_accuracy"]
+    assert 0.0 <= histories[0]["within_half"][-1] <= 1.0
+    model.save(tmp_path / "m.redes")
+    with pytest.raises(ValueError, match="Unknown metric function 'within_half'"):
+        redes.load_model(tmp_path / "m.redes")
+    loaded = redes.load_model(tmp_path / "m.redes", custom_objects={"within_half": within_half})
+    assert loaded.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)
+    with pytest.raises(TypeError, match="plain function, and training needs its gradient"):
+        model.compile("sgd", lambda t, p: (t - p) ** 2)
+    with pytest.raises(ValueError, match="axis"):
+        redes.losses.categorical_crossentropy(np.eye(2), np.eye(2) * 0.5 + 0.25, axis=0)

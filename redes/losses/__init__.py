@@ -24,6 +24,9 @@ those same two methods. Each class docstring gives its equations.
 from __future__ import annotations
 
 from .base import Loss
+from .functions import (binary_crossentropy, categorical_crossentropy, categorical_hinge, huber, kl_divergence,
+                        log_cosh, loss_of_function, mean_absolute_error, mean_squared_error,
+                        mean_squared_logarithmic_error, sparse_categorical_crossentropy)
 from .hinge import CategoricalHinge
 from .probabilistic import BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, SparseCategoricalCrossentropy
 from .regression import (Huber, LogCosh, MeanAbsoluteError, MeanSquaredError, MeanSquaredLogarithmicError,
@@ -32,7 +35,9 @@ from .regression import (Huber, LogCosh, MeanAbsoluteError, MeanSquaredError, Me
 __all__ = [
     "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "Huber", "KLDivergence", "LogCosh", "Loss",
     "MeanAbsoluteError", "MeanSquaredError", "MeanSquaredLogarithmicError", "RootMeanSquaredError",
-    "SparseCategoricalCrossentropy", "get",
+    "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy", "categorical_hinge", "get",
+    "huber", "kl_divergence", "log_cosh", "mean_absolute_error", "mean_squared_error", "mean_squared_logarithmic_error",
+    "sparse_categorical_crossentropy",
 ]
 
 _REGISTRY = {
@@ -46,12 +51,15 @@ _ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "msle": "
             "kullback_leibler_divergence": "kl_divergence"}
 
 
-def get(identifier: str | Loss) -> Loss:
-    """Return a loss from its Keras name ('mse', 'sparse_categorical_crossentropy', ...) or a Loss.
+def get(identifier) -> Loss:
+    """Return a loss from its Keras name ('mse', 'sparse_categorical_crossentropy', ...), a Loss, or one of
+    the loss functions (``losses.mean_squared_error``: its class with the default arguments).
 
     Example:
         >>> get("mse")
         MeanSquaredError(name='mean_squared_error')
+        >>> get(mean_absolute_error)
+        MeanAbsoluteError(name='mean_absolute_error')
     """
     if isinstance(identifier, Loss):
         return identifier
@@ -61,7 +69,9 @@ def get(identifier: str | Loss) -> Loss:
             return _REGISTRY[name]()
         valid = sorted(set(_REGISTRY) | set(_ALIASES))
         raise ValueError(f"Unknown loss {identifier!r}. Valid names: {', '.join(valid)}.")
+    if callable(identifier) and not isinstance(identifier, type):
+        return loss_of_function(identifier)
     raise TypeError(
-        "`loss` must be a name such as 'mse' or a Loss instance. "
+        "`loss` must be a name such as 'mse', a Loss instance or a loss function. "
         f"Received: loss={identifier!r} of type {type(identifier).__name__}"
     )

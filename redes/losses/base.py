@@ -118,6 +118,15 @@ class Loss:
             raise ValueError(f"`sample_weight` scales a loss's per-sample values, and {self.name} has none "
                              "(define `_values`, Keras' `call`). Received sample weights for it.")
 
+    def call(self, y_true, y_pred):
+        """The per-sample losses, unreduced: y_pred's shape without its last axis (Keras' ``Loss.call``).
+
+        Example:
+            >>> MeanSquaredError().call(np.array([[0.0, 2.0], [1.0, 1.0]]), np.zeros((2, 2)))
+            array([2., 1.])
+        """
+        return self._values(*self._prepare(y_true, y_pred))
+
     def _value(self, y_true, y_pred):
         """The mean loss: the mean of the per-sample values."""
         return self._values(y_true, y_pred).mean()

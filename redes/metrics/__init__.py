@@ -13,17 +13,26 @@ and configs name this package as the module, so saved files do not depend on the
 from __future__ import annotations
 
 from .. import losses
+from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, huber, kl_divergence,
+                      log_cosh, mean_absolute_error, mean_squared_error, mean_squared_logarithmic_error,
+                      sparse_categorical_crossentropy)
 from .accuracy import AutoAccuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy
-from .base import Mean, Metric, MetricVariable
+from .base import Mean, MeanMetricWrapper, Metric, MetricVariable
 from .classification import F1Score, Precision, Recall
 from .confusion_matrix import ConfusionMatrix
+from .functions import (binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+                        sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
 from .regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
 from .top_k import SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy
 
 __all__ = [
     "AutoAccuracy", "BinaryAccuracy", "CategoricalAccuracy", "ConfusionMatrix", "F1Score", "Mean", "MeanAbsoluteError",
     "MeanSquaredError", "Metric", "MetricVariable", "Precision", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
-    "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "get",
+    "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "MeanMetricWrapper", "binary_accuracy",
+    "binary_crossentropy", "categorical_accuracy", "categorical_crossentropy", "categorical_hinge", "get", "huber",
+    "kl_divergence", "log_cosh", "mean_absolute_error", "mean_squared_error", "mean_squared_logarithmic_error",
+    "sparse_categorical_accuracy", "sparse_categorical_crossentropy", "sparse_top_k_categorical_accuracy",
+    "top_k_categorical_accuracy",
 ]
 
 _REGISTRY = {
@@ -67,8 +76,9 @@ def _class_score_for(name: str, loss) -> Metric:
     return _CLASS_SCORE_NAMES[name](average="macro" if categorical else "binary", name=name)
 
 
-def get(identifier: str | Metric, loss=None) -> Metric:
-    """Return a metric from a name or a Metric; the metric's ``name`` is the name given.
+def get(identifier, loss=None) -> Metric:
+    """Return a metric from a name, a Metric, or a function ``fn(y_true, y_pred)`` of per-sample values
+    (wrapped in a ``MeanMetricWrapper`` named after it, as Keras); a name's metric is named as given.
 
     'accuracy' (or 'acc') becomes the accuracy that fits ``loss``: binary for
     binary_crossentropy, categorical for categorical_crossentropy, sparse for
@@ -93,7 +103,9 @@ def get(identifier: str | Metric, loss=None) -> Metric:
             return _REGISTRY[identifier](name=identifier)
         valid = sorted(set(_REGISTRY) | set(_ACCURACY_NAMES) | set(_CLASS_SCORE_NAMES))
         raise ValueError(f"Unknown metric {identifier!r}. Valid names: {', '.join(valid)}.")
+    if callable(identifier) and not isinstance(identifier, type):
+        return MeanMetricWrapper(identifier)
     raise TypeError(
-        "A metric must be a name such as 'accuracy' or a Metric instance. "
+        "A metric must be a name such as 'accuracy', a Metric instance or a function fn(y_true, y_pred). "
         f"Received: {identifier!r} of type {type(identifier).__name__}"
     )

@@ -172,3 +172,51 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None) -> None:
         self._add(_as_float64(values, "values"), sample_weight)
+
+
+class MeanMetricWrapper(Metric):
+    """The running mean of a function's per-sample values: ``compile(metrics=[fn])`` makes one, as Keras does.
+
+    Args:
+        fn: ``fn(y_true, y_pred, **kwargs)`` → per-sample (or per-element) values, e.g. your own NumPy function,
+            or one of ``redes.metrics``' functions.
+        name: default ``fn.__name__``.
+        dtype: as ``Metric``.
+        **kwargs: passed to ``fn`` on every call.
+
+    Saved by the function's name: one of redes' functions, or a function in ``custom_objects`` (or
+    ``get_custom_objects()``) when the model is loaded.
+
+    Example:
+        >>> def within_one(y_true, y_pred):
+        ...     return np.abs(y_true - y_pred).max(axis=-1) <= 1
+        >>> m = MeanMetricWrapper(within_one); m.update_state(np.array([[1.0], [5.0]]), np.array([[1.5], [2.0]]))
+        >>> m.name, m.result()
+        ('within_one', 0.5)
+    """
+
+    def __init__(self, fn, name: str | None = None, dtype=None, **kwargs) -> None:
+        if not callable(fn):
+            raise TypeError(f"`fn` must be a function fn(y_true, y_pred). Received: fn={fn!r}")
+        super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
+        self.fn = fn
+        self.fn_kwargs = kwargs
+
+    def values(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self.fn_kwargs)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "fn": self.fn.__name__, **self.fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "MeanMetricWrapper":
+        from .. import metrics
+        from ..serialization import find_custom_object
+
+        config = dict(config)
+        name = config.pop("fn")
+        fn = find_custom_object(name) or getattr(metrics, name, None)
+        if not callable(fn):
+            raise ValueError(f"Unknown metric function {name!r}: pass it as `custom_objects={{'{name}': {name}}}`, "
+                             "or register it with redes.saving.get_custom_objects().")
+        return cls(fn, **config)

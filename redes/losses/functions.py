@@ -1,0 +1,153 @@
+"""Keras' losses as functions: ``losses.mean_squared_error(y_true, y_pred)`` and the others.
+
+Each returns the per-sample losses (y_pred's shape without its last axis), unreduced, as Keras'
+functions do, from the class of the same loss (``Loss.call``); given to ``compile(loss=...)`` a
+function stands for its class with the default arguments, so the model trains with that class's
+hand-written gradient.
+
+Example:
+    >>> mean_squared_error(np.array([[0.0, 2.0]]), np.array([[1.0, 1.0]]))
+    array([1.])
+    >>> model.compile(optimizer="adam", loss=losses.sparse_categorical_crossentropy)
+"""
+
+from __future__ import annotations
+
+from .base import Loss
+from .hinge import CategoricalHinge
+from .probabilistic import BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, SparseCategoricalCrossentropy
+from .regression import Huber, LogCosh, MeanAbsoluteError, MeanSquaredError, MeanSquaredLogarithmicError
+
+
+def _last_axis(axis: int) -> None:
+    if axis != -1:
+        raise ValueError(f"redes' losses reduce the last axis (the classes or features). Received: axis={axis!r}")
+
+
+def mean_squared_error(y_true, y_pred):
+    """mean((y_pred − y_true)²) over the last axis, per sample (``MeanSquaredError``).
+
+    Example:
+        >>> mean_squared_error(np.array([[1.0, 3.0]]), np.array([[0.0, 1.0]]))
+        array([2.5])
+    """
+    return MeanSquaredError().call(y_true, y_pred)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """mean(|y_pred − y_true|) over the last axis, per sample (``MeanAbsoluteError``).
+
+    Example:
+        >>> mean_absolute_error(np.array([[1.0, 3.0]]), np.array([[0.0, 1.0]]))
+        array([1.5])
+    """
+    return MeanAbsoluteError().call(y_true, y_pred)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """mean((log(1 + y_pred) − log(1 + y_true))²) over the last axis, per sample (``MeanSquaredLogarithmicError``).
+
+    Example:
+        >>> mean_squared_logarithmic_error(np.array([[0.0]]), np.array([[np.e - 1]])).round(4)
+        array([1.])
+    """
+    return MeanSquaredLogarithmicError().call(y_true, y_pred)
+
+
+def huber(y_true, y_pred, delta: float = 1.0):
+    """The Huber loss (quadratic within ``delta``, linear beyond), per sample (``Huber``).
+
+    Example:
+        >>> huber(np.array([[0.0, 0.0]]), np.array([[0.5, 3.0]]))
+        array([1.3125])
+    """
+    return Huber(delta=delta).call(y_true, y_pred)
+
+
+def log_cosh(y_true, y_pred):
+    """mean(log(cosh(y_pred − y_true))) over the last axis, per sample (``LogCosh``).
+
+    Example:
+        >>> log_cosh(np.array([[0.0]]), np.array([[0.0]]))
+        array([0.])
+    """
+    return LogCosh().call(y_true, y_pred)
+
+
+def kl_divergence(y_true, y_pred):
+    """Σ y_true·log(y_true / y_pred) over the last axis, per sample, both clipped to [1e-7, 1] (``KLDivergence``).
+
+    Example:
+        >>> kl_divergence(np.array([[0.5, 0.5]]), np.array([[0.5, 0.5]]))
+        array([0.])
+    """
+    return KLDivergence().call(y_true, y_pred)
+
+
+def categorical_hinge(y_true, y_pred):
+    """max(0, 1 + best other score − the target's score), per sample (``CategoricalHinge``).
+
+    Example:
+        >>> categorical_hinge(np.array([[0.0, 1.0]]), np.array([[0.2, 0.8]]))
+        array([0.4])
+    """
+    return CategoricalHinge().call(y_true, y_pred)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1):
+    """−mean(t·log p + (1 − t)·log(1 − p)) over the last axis, per sample (``BinaryCrossentropy``).
+
+    Example:
+        >>> binary_crossentropy(np.array([[1.0]]), np.array([[0.5]])).round(4)
+        array([0.6931])
+    """
+    _last_axis(axis)
+    return BinaryCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing).call(y_true, y_pred)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothing: float = 0.0,
+                             axis: int = -1):
+    """−Σ t·log p over the last axis (the classes), per sample (``CategoricalCrossentropy``).
+
+    Example:
+        >>> categorical_crossentropy(np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]])).round(4)
+        array([0.6931])
+    """
+    _last_axis(axis)
+    return CategoricalCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing).call(y_true, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False, ignore_class=None, axis: int = -1):
+    """−log p[label] per sample, the labels integers (``SparseCategoricalCrossentropy``).
+
+    Example:
+        >>> sparse_categorical_crossentropy(np.array([1]), np.array([[0.5, 0.5]])).round(4)
+        array([0.6931])
+    """
+    _last_axis(axis)
+    if ignore_class is not None:
+        raise ValueError("`ignore_class` is not supported: mask the ignored steps instead (Masking, "
+                         f"Embedding(mask_zero=True)) or give them a sample weight of 0. Received: ignore_class={ignore_class!r}")
+    return SparseCategoricalCrossentropy(from_logits=from_logits).call(y_true, y_pred)
+
+
+# the class each function stands for in compile(loss=...), with its default arguments
+FUNCTION_CLASSES: dict = {
+    mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
+    mean_squared_logarithmic_error: MeanSquaredLogarithmicError, huber: Huber, log_cosh: LogCosh,
+    kl_divergence: KLDivergence, categorical_hinge: CategoricalHinge, binary_crossentropy: BinaryCrossentropy,
+    categorical_crossentropy: CategoricalCrossentropy, sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+}
+
+
+def loss_of_function(function) -> Loss:
+    """The Loss a function given to ``compile`` stands for: one of these functions' classes; a TypeError for
+    another function (a plain function has no hand-written gradient to train with)."""
+    cls = FUNCTION_CLASSES.get(function)
+    if cls is None:
+        raise TypeError(
+            f"`loss` must be a name, a Loss, or one of redes.losses' functions; {getattr(function, '__name__', function)!r} "
+            "is a plain function, and training needs its gradient. Write it as a Loss subclass with `_values` "
+            "(the per-sample losses) and `_gradient` (dL/dy_pred of their mean): see redes.losses.Loss."
+        )
+    return cls()
