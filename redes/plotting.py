@@ -74,7 +74,10 @@ def _rescale(image: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------- history
-def plot_history(history, metrics: Sequence[str] = DEFAULT_METRICS, save_path=None):
+SHORT_RUN_EPOCHS = 5  # fewer epochs than this: plot_history draws the training curves batch by batch
+
+
+def plot_history(history, metrics: Sequence[str] = DEFAULT_METRICS, save_path=None, per_batch="auto"):
     """Learning curves: one panel per metric, training and validation values against the epoch.
 
     Args:
@@ -82,6 +85,10 @@ def plot_history(history, metrics: Sequence[str] = DEFAULT_METRICS, save_path=No
         metrics: keys to plot; ``val_<key>`` is drawn beside each when present. With the default
             ('loss', 'accuracy') a missing 'accuracy' is left out; a key named explicitly must exist.
         save_path: where to save the figure (optional).
+        per_batch: draw the training values batch by batch (a ``History``'s ``batch_history``: the
+            running means of each epoch, at positions epoch + (batch + 1) / batches), the validation
+            values at the end of each epoch. 'auto' (default): for runs of fewer than 5 epochs, where
+            one point per epoch says little; True, False: always, never.
 
     Returns:
         the Figure, with one Axes per metric.
@@ -96,6 +103,8 @@ def plot_history(history, metrics: Sequence[str] = DEFAULT_METRICS, save_path=No
         raise TypeError(f"`history` must be a History or a dict of lists. Received: {type(history).__name__}")
     if isinstance(metrics, str) or not all(isinstance(m, str) for m in metrics):
         raise TypeError(f"`metrics` must be a sequence of key names. Received: metrics={metrics!r}")
+    if per_batch not in ("auto", True, False):
+        raise ValueError(f"`per_batch` must be 'auto', True or False. Received: per_batch={per_batch!r}")
     missing = [m for m in metrics if m not in logs]
     if metrics is DEFAULT_METRICS:
         metrics = [m for m in metrics if m in logs]
@@ -103,26 +112,46 @@ def plot_history(history, metrics: Sequence[str] = DEFAULT_METRICS, save_path=No
         raise ValueError(f"`metrics` names keys not in the history: {missing}. Available keys: {sorted(logs)}")
     if not metrics:
         raise ValueError(f"The history holds none of {list(DEFAULT_METRICS)}. Available keys: {sorted(logs)}")
+    batches = _batch_curves(history, per_batch, len(logs[metrics[0]]))
     fig, axes = _pyplot().subplots(1, len(metrics), figsize=(5 * len(metrics), 3.8), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         train = np.asarray(logs[metric], dtype=np.float64)
         if train.ndim != 1 or train.size == 0:
             raise ValueError(f"history['{metric}'] must be a non-empty list of numbers, one per epoch.")
         epochs = np.arange(1, train.size + 1)
-        ax.plot(epochs, train, marker="o", markersize=3, label="train")
+        if batches is not None and metric in batches[1]:
+            ax.plot(batches[0], batches[1][metric], linewidth=1, label="train (per batch)")
+        else:
+            ax.plot(epochs, train, marker="o", markersize=3, label="train")
         if f"val_{metric}" in logs:
             val = np.asarray(logs[f"val_{metric}"], dtype=np.float64)
             if val.shape != train.shape:
                 raise ValueError(f"history['val_{metric}'] has {val.size} values and history['{metric}'] "
                                  f"{train.size}: they must have one value per epoch each.")
-            ax.plot(epochs, val, marker="o", markersize=3, label="validation")
+            ax.plot(epochs, val, marker="o", markersize=5 if batches is not None else 3, label="validation")
         ax.set_title(metric.replace("_", " ").capitalize())
         ax.set_xlabel("Epoch")
         ax.set_ylabel(metric)
+        if batches is not None:
+            ax.set_xlim(0, 1.03 * max(train.size, batches[0][-1]))  # room for the last validation marker
         ax.grid(True, alpha=0.3)
         ax.legend()
     fig.tight_layout()
     return _finish(fig, save_path)
+
+
+def _batch_curves(history, per_batch, epochs: int):
+    """(positions in epochs, {key: values}) of a History's per-batch logs when they are to be drawn; else None."""
+    positions = getattr(history, "batch_positions", None)
+    if per_batch is False or not positions or (per_batch == "auto" and epochs >= SHORT_RUN_EPOCHS):
+        return None
+    epoch_of, batch_of = np.array(positions, dtype=np.float64).T
+    batches_in = {e: 0 for e in epoch_of}
+    for e, b in zip(epoch_of, batch_of):
+        batches_in[e] = max(batches_in[e], b + 1)
+    x = epoch_of + (batch_of + 1) / np.array([batches_in[e] for e in epoch_of])
+    return x, {key: np.asarray(values, dtype=np.float64) for key, values in history.batch_history.items()
+               if len(values) == len(positions) and np.ndim(values[0]) == 0}
 
 
 # -------------------------------------------------------------------- confusion

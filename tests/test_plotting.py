@@ -228,3 +228,26 @@ def test_plot_feature_maps_bad_inputs(image_shape, layer_index, error, message):
         plotting.plot_feature_maps(small_cnn(), np.zeros(image_shape, "float32"), layer_index)
     with pytest.raises(TypeError, match="built model"):
         plotting.plot_feature_maps(layers.Dense(3), np.zeros(image_shape), 0)
+
+
+def test_short_runs_plot_the_training_curves_batch_by_batch():
+    from redes import Sequential, layers
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((100, 3)).astype("float32"), rng.integers(0, 2, 100)
+    model = Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=2, batch_size=16, validation_split=0.2, verbose=0)
+    assert history.batch_positions == [(e, b) for e in range(2) for b in range(5)]  # 80 samples: 5 batches
+    assert len(history.batch_history["loss"]) == 10
+    assert history.batch_history["loss"][4] == history.history["loss"][0]  # the epoch's running mean at its end
+    fig = plotting.plot_history(history)
+    train, validation = fig.axes[0].lines
+    np.testing.assert_allclose(train.get_xdata(), [e + (b + 1) / 5 for e in range(2) for b in range(5)])
+    assert train.get_label() == "train (per batch)" and list(validation.get_xdata()) == [1, 2]
+    epoch_only = plotting.plot_history(history, per_batch=False)
+    assert list(epoch_only.axes[0].lines[0].get_xdata()) == [1, 2]
+    long_run = model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+    assert len(plotting.plot_history(long_run).axes[0].lines[0].get_xdata()) == 5  # 'auto': per epoch from 5 on
+    with pytest.raises(ValueError, match="per_batch"):
+        plotting.plot_history(history, per_batch="yes")

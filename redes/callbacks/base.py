@@ -90,9 +90,14 @@ class Callback:
 
 
 class History(Callback):
-    """Records the metrics of every epoch: ``history.history['loss']`` is a list, one value per epoch.
+    """Records the logs of every epoch, and of every training batch: what ``fit`` returns.
 
-    ``fit`` returns one; ``history.epoch`` lists the epoch indices (from 0).
+    Attributes:
+        history: ``history['loss']`` is a list, one value per epoch (Keras').
+        epoch: the epoch indices (from 0).
+        batch_history: the same keys, one value per training batch: the running means of the epoch so
+            far, as the progress bar shows them (for the learning curves of short runs).
+        batch_positions: (epoch, batch index) of each entry of ``batch_history``.
 
     Example:
         >>> history = History()
@@ -104,12 +109,22 @@ class History(Callback):
 
     def __init__(self) -> None:
         super().__init__()
-        self.history: dict[str, list[float]] = {}
-        self.epoch: list[int] = []
+        self.on_train_begin()
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.history = {}
-        self.epoch = []
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.batch_history: dict[str, list[float]] = {}
+        self.batch_positions: list[tuple[int, int]] = []
+        self._current_epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.batch_positions.append((self._current_epoch, batch))
+        for key, value in (logs or {}).items():
+            self.batch_history.setdefault(key, []).append(value)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch.append(epoch)
@@ -151,7 +166,7 @@ class CallbackList:
         loops skip the per-batch hooks (and the logs they take) when none does.
 
         Example:
-            >>> CallbackList([History()], model=None, params={}).implements("on_train_batch_end")
+            >>> CallbackList([History()], model=None, params={}).implements("on_predict_batch_end")
             False
         """
         hooks = (hook, *_KERAS_2_NAMES.get(hook, ()))
