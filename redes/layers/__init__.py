@@ -3,7 +3,7 @@
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .augmentation import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from .base import Layer
-from .convolution import Conv1D, Conv2D
+from .convolution import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
 from .core import Flatten, Input, Reshape
 from .dense import Dense
 from .dropout import Dropout
@@ -19,7 +19,7 @@ from .time_distributed import TimeDistributed
 
 __all__ = [
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Bidirectional",
-    "Concatenate", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU",
+    "Concatenate", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "LSTM",
     "Layer", "LayerNormalization", "LeakyReLU", "Masking", "MaxPooling1D", "MaxPooling2D", "Multiply", "RandomFlip",
     "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "Reshape", "SimpleRNN", "Softmax", "Subtract",
