@@ -87,7 +87,8 @@ def dilated_kernel_vjp(tf, name: str, kwargs: dict, x, weights: list, upstream) 
     """Keras' transposed convolution with the zero-dilated kernel (see the module docstring)."""
     kernel = weights[0]
     rank = kernel.ndim - 2
-    dilation = (kwargs["dilation_rate"],) * rank if isinstance(kwargs["dilation_rate"], int) else kwargs["dilation_rate"]
+    dilation = kwargs["dilation_rate"]
+    dilation = (dilation,) * rank if isinstance(dilation, int) else dilation
     taps = tuple(slice(None, None, d) for d in dilation)
     dilated = np.zeros(tuple((k - 1) * d + 1 for k, d in zip(kernel.shape, dilation)) + kernel.shape[rank:],
                        dtype=kernel.dtype)

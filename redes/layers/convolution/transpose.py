@@ -45,7 +45,7 @@ class _ConvTranspose(_Conv):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
                  bias_regularizer=None, **kwargs) -> None:
         super().__init__(rank, filters, kernel_size, strides=strides, padding=normalize_padding(padding),
-                         data_format=data_format, dilation_rate=dilation_rate, activation=activation,
+                         data_format=data_format, dilation_rate=dilation_rate, groups=1, activation=activation,
                          use_bias=use_bias, kernel_initializer=kernel_initializer,
                          bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
                          bias_regularizer=bias_regularizer, **kwargs)
