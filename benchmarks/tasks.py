@@ -143,6 +143,8 @@ LAYER_CASES = {
     "Conv2D 3x3 32->64, 26x26": (("Conv2D", {"filters": 64, "kernel_size": 3}), (128, 26, 26, 32)),
     "Conv2D 3x3 stride 2 same": (("Conv2D", {"filters": 64, "kernel_size": 3, "strides": 2, "padding": "same"}),
                                  (128, 26, 26, 32)),
+    "Conv2DTranspose 3x3 stride 2 same 64->32, 13x13": (
+        ("Conv2DTranspose", {"filters": 32, "kernel_size": 3, "strides": 2, "padding": "same"}), (128, 13, 13, 64)),
     "MaxPooling2D 2x2": (("MaxPooling2D", {"pool_size": 2}), (128, 24, 24, 64)),
     "BatchNormalization": (("BatchNormalization", {}), (128, 24, 24, 64)),
     "Dense 1024->1024": (("Dense", {"units": 1024}), (256, 1024)),

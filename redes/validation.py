@@ -26,7 +26,7 @@ from numbers import Integral, Real
 
 __all__ = [
     "check_bool", "check_float", "check_int", "check_int_sequence", "check_non_negative_int", "check_one_of", "check_path",
-    "check_positive_int", "check_str", "check_type", "normalize_padding", "normalize_tuple",
+    "check_positive_int", "check_str", "check_type", "normalize_data_format", "normalize_padding", "normalize_tuple",
 ]
 
 
@@ -253,8 +253,9 @@ def check_one_of(name: str, value, choices: tuple, ignore_case: bool = False):
     raise _fail(error, name, f"one of {', '.join(map(repr, choices))}", value)
 
 
-def normalize_tuple(name: str, value, length: int = 2) -> tuple:
-    """An int n as (n,) * length, or a tuple/list of ``length`` ints; every entry a positive integer.
+def normalize_tuple(name: str, value, length: int = 2, allow_zero: bool = False) -> tuple:
+    """An int n as (n,) * length, or a tuple/list of ``length`` ints; every entry a positive integer
+    (or non-negative, with ``allow_zero``).
 
     Another type (a float, a str) is a TypeError; a sequence of another length, or an entry
     below 1, a ValueError.
@@ -277,7 +278,8 @@ def normalize_tuple(name: str, value, length: int = 2) -> tuple:
         raise _fail(TypeError, name, f"an integer or a tuple of {length} integers", value)
     if len(values) != length:
         raise _fail(ValueError, name, f"an integer or a tuple of {length} integers", value)
-    return tuple(check_positive_int(name, entry) for entry in values)
+    check = check_non_negative_int if allow_zero else check_positive_int
+    return tuple(check(name, entry) for entry in values)
 
 
 def normalize_padding(padding, allowed: tuple = ("valid", "same")) -> str:
@@ -292,3 +294,23 @@ def normalize_padding(padding, allowed: tuple = ("valid", "same")) -> str:
         TypeError: `padding` must be one of 'valid', 'same'. Received: padding=1
     """
     return check_one_of("padding", padding, allowed, ignore_case=True)
+
+
+def normalize_data_format(data_format) -> str:
+    """'channels_last' for None or 'channels_last' (any case): redes computes in NHWC only.
+
+    Example:
+        >>> normalize_data_format(None)
+        'channels_last'
+        >>> normalize_data_format("channels_first")
+        Traceback (most recent call last):
+            ...
+        ValueError: `data_format` must be 'channels_last' or None (redes is channels last). Received: data_format='channels_first'
+    """
+    if data_format is None:
+        return "channels_last"
+    if not isinstance(data_format, str):
+        raise _fail(TypeError, "data_format", "'channels_last'", data_format, allow_none=True)
+    if data_format.lower() != "channels_last":
+        raise _fail(ValueError, "data_format", "'channels_last' or None (redes is channels last)", data_format)
+    return "channels_last"

@@ -12,7 +12,7 @@ import pytest
 
 import _shared
 from redes import Tensor4D
-from tolerances import max_relative
+from tolerances import FLOAT64_RTOL, MULTISTEP_FLOAT32_RTOL, max_relative
 
 GRADCHECK_TOLERANCE = 1e-6
 
@@ -112,6 +112,46 @@ def train_beside_keras(stack, x, y, dtype: str, steps: int, batch: int, metrics=
             losses_ours.append(ours.train_on_batch(xb, yb, return_dict=True)["loss"])
             losses_theirs.append(float(np.atleast_1d(theirs.train_on_batch(xb, yb))[0]))  # [loss, *metrics]
     return ours, theirs, np.array(losses_ours), np.array(losses_theirs)
+
+
+def train_three_steps(tf, model_fn, x, y, dtype: str, adam_constants: dict, dense_gradients: bool = False,
+                      steps: int = 3) -> dict:
+    """``steps`` (3) Adam steps of 8 samples on both sides; with ``dense_gradients`` Keras' step is a GradientTape
+    loop that makes each gradient dense (tf.convert_to_tensor) before ``apply_gradients``, not ``train_on_batch``."""
+    from redes import Sequential, layers, optimizers
+    keras = tf.keras
+    keras.utils.set_random_seed(0)
+    theirs = keras.Sequential(model_fn(keras.layers, dtype))
+    ours = Sequential(model_fn(layers, dtype))
+    ours.set_weights(theirs.get_weights())
+    their_optimizer = keras.optimizers.Adam(1e-2, **adam_constants)
+    their_loss = keras.losses.SparseCategoricalCrossentropy(dtype=dtype)
+    theirs.compile(optimizer=their_optimizer, loss=their_loss)
+    ours.compile(optimizer=optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    result = {"losses": [], "weights": None}
+    for step in range(steps):
+        x_batch, y_batch = x[8 * step:8 * step + 8], y[8 * step:8 * step + 8]
+        if dense_gradients:
+            with tf.GradientTape() as tape:
+                value = their_loss(y_batch, theirs(x_batch, training=True))
+            grads = [tf.convert_to_tensor(g) for g in tape.gradient(value, theirs.trainable_weights)]
+            their_optimizer.apply_gradients(zip(grads, theirs.trainable_weights))
+        else:
+            value = theirs.train_on_batch(x_batch, y_batch)
+        result["losses"].append((ours.train_on_batch(x_batch, y_batch), float(value)))
+    result["weights"] = list(zip(ours.get_weights(), theirs.get_weights(), strict=True))
+    result["predictions"] = (ours.predict(x), theirs.predict(x, verbose=0))
+    return result
+
+
+def assert_training_parity(what: str, result: dict, dtype: str) -> None:
+    tol = FLOAT64_RTOL if dtype == "float64" else MULTISTEP_FLOAT32_RTOL
+    steps = len(result["losses"])
+    for ours, theirs in result["losses"]:
+        assert_parity(f"{what}: loss at steps 1–{steps}", dtype, ours, theirs, tol)
+    for ours, theirs in result["weights"]:
+        assert_parity(f"{what}: weights after {steps} steps", dtype, ours, theirs, tol)
+    assert_parity(f"{what}: predictions after {steps} steps", dtype, *result["predictions"], tol)
 
 
 # ------------------------------------------------------------------ parity assertions and their record

@@ -199,3 +199,109 @@ def test_conv_get_config_round_trip():
     clone(x)
     clone.set_weights(layer.get_weights())
     np.testing.assert_array_equal(clone(x), layer(x))
+
+
+# ------------------------------------------------------------------ groups, dilation, transposed convolutions
+def naive_grouped_conv2d(x, kernel, groups, dilation):
+    """The 'valid' convolution of each group's channels with its filters, loops over the kernel's taps."""
+    kh, kw, group_channels, filters = kernel.shape
+    dh, dw = dilation
+    out_h, out_w = x.shape[1] - (kh - 1) * dh, x.shape[2] - (kw - 1) * dw
+    y = np.zeros((x.shape[0], out_h, out_w, filters))
+    per_group = filters // groups
+    for f in range(filters):
+        channels = slice(f // per_group * group_channels, (f // per_group + 1) * group_channels)
+        for i in range(kh):
+            for j in range(kw):
+                y[..., f] += x[:, i * dh:i * dh + out_h, j * dw:j * dw + out_w, channels] @ kernel[i, j, :, f]
+    return y
+
+
+@pytest.mark.parametrize("groups, dilation", [(1, (2, 2)), (2, (1, 1)), (3, (2, 1)), (6, (1, 3))])
+def test_grouped_dilated_conv_matches_naive_loop(groups, dilation):
+    layer = layers.Conv2D(6, (2, 3), dilation_rate=dilation, groups=groups, use_bias=False, dtype="float64")
+    x = np.random.default_rng(11).standard_normal((2, 8, 9, 6))
+    y = np.asarray(layer(Tensor4D(x)))
+    assert layer.kernel.shape == (2, 3, 6 // groups, 6)
+    np.testing.assert_allclose(y, naive_grouped_conv2d(x, layer.kernel, groups, dilation), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, shape", [
+    ({"groups": 2, "padding": "same", "strides": 2}, (2, 5, 6, 4)),
+    ({"groups": 4, "dilation_rate": 2, "padding": "same", "activation": "tanh"}, (1, 6, 5, 4)),
+    ({"groups": 2, "kernel_size": 1}, (2, 3, 3, 4)),
+    ({"dilation_rate": (1, 2)}, (2, 5, 7, 2)),
+])
+def test_grouped_dilated_conv_gradients(kwargs, shape):
+    layer = layers.Conv2D(4, **{"kernel_size": 3, **kwargs}, bias_initializer="glorot_uniform", dtype="float64")
+    check_layer_gradients(layer, np.random.default_rng(12).standard_normal(shape))
+
+
+def test_conv_rejects_groups_that_do_not_divide_the_channels():
+    with pytest.raises(ValueError, match=r"`groups` must divide the input channels. Received: groups=2"):
+        layers.Conv2D(4, 3, groups=2)(np.ones((1, 5, 5, 3), dtype="float32"))
+
+
+@pytest.mark.parametrize("kwargs, shape", [
+    ({}, (2, 3, 4, 2)),
+    ({"strides": 2, "padding": "same", "activation": "tanh"}, (2, 3, 4, 2)),
+    ({"strides": (2, 3), "output_padding": (1, 2), "kernel_size": (2, 3)}, (1, 3, 2, 3)),
+    ({"dilation_rate": 2, "padding": "same"}, (2, 4, 3, 2)),
+    ({"strides": 3, "kernel_size": 2}, (1, 2, 3, 2)),
+    ({"kernel_size": 1, "use_bias": False}, (2, 3, 3, 2)),
+])
+def test_conv2d_transpose_gradients(kwargs, shape):
+    layer = layers.Conv2DTranspose(3, **{"kernel_size": 3, **kwargs}, bias_initializer="glorot_uniform",
+                                   dtype="float64")
+    check_layer_gradients(layer, np.random.default_rng(13).standard_normal(shape))
+
+
+@pytest.mark.parametrize("strides, padding, output_padding", [(1, "valid", None), (2, "same", None), (2, "valid", 1),
+                                                              (3, "same", 2), ((1, 2), "valid", (0, 1))])
+def test_conv2d_transpose_is_the_adjoint_of_conv2d(strides, padding, output_padding):
+    """⟨Convᵀ(x), u⟩ = ⟨x, Conv(u)⟩ with the same kernel: (kh, kw, F, C) is the Conv2D's from F to C channels."""
+    rng = np.random.default_rng(14)
+    transpose = layers.Conv2DTranspose(3, 3, strides=strides, padding=padding, output_padding=output_padding,
+                                       use_bias=False, dtype="float64")
+    x = rng.standard_normal((2, 4, 5, 2))
+    y = np.asarray(transpose(Tensor4D(x)))
+    conv = layers.Conv2D(2, 3, strides=strides, padding=padding, use_bias=False, dtype="float64")
+    u = rng.standard_normal(y.shape)
+    v = np.asarray(conv(Tensor4D(u)))
+    conv.set_weights(transpose.get_weights())
+    v = np.asarray(conv(Tensor4D(u)))
+    assert v.shape == x.shape
+    np.testing.assert_allclose((y * u).sum(), (x * v).sum(), rtol=1e-12)
+
+
+def test_conv1d_transpose_gradients_and_shape():
+    layer = layers.Conv1DTranspose(2, 4, strides=2, padding="same", activation="tanh", dtype="float64")
+    check_layer_gradients(layer, np.random.default_rng(15).standard_normal((2, 1, 5, 3)))
+    assert layer.compute_output_shape((5, 3)) == (10, 2) and layer.kernel.shape == (4, 2, 3)
+    assert layers.Conv1DTranspose(2, 3).compute_output_shape((None, 3)) == (None, 2)
+
+
+def test_conv_transpose_rejects_an_output_padding_that_does_not_invert():
+    """'same', an even kernel and output_padding 0: the output would not map back to the input (Keras errors too)."""
+    with pytest.raises(ValueError, match=r"output_padding=\(0, 0\).*Use another `output_padding`"):
+        layers.Conv2DTranspose(2, 4, strides=2, padding="same", output_padding=0)(np.ones((1, 3, 3, 1), "float32"))
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"output_padding": 2, "strides": 2}, ValueError, "output_padding"),
+    ({"output_padding": "1"}, TypeError, "output_padding"),
+    ({"padding": "causal"}, ValueError, "padding"),
+    ({"data_format": "channels_first"}, ValueError, "data_format"),
+    ({"data_format": 1}, TypeError, "data_format"),
+    ({"groups": 2}, TypeError, "groups"),
+])
+def test_conv_transpose_rejects_bad_arguments(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        layers.Conv2DTranspose(4, 3, **kwargs)
+
+
+def test_conv_transpose_config_round_trip():
+    layer = layers.Conv2DTranspose(4, (3, 2), strides=(2, 1), padding="same", output_padding=(1, 0), name="up")
+    config = layer.get_config()
+    assert "groups" not in config and config["output_padding"] == (1, 0) and config["data_format"] == "channels_last"
+    assert layers.Conv2DTranspose.from_config(config).get_config() == config

@@ -3,7 +3,7 @@
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .augmentation import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from .base import Layer
-from .convolution import Conv1D, Conv2D
+from .convolution import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
 from .core import Flatten, Input, Reshape
 from .dense import Dense
 from .dropout import Dropout
@@ -15,13 +15,15 @@ from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
                       GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
 from .recurrent import GRU, LSTM, Bidirectional, SimpleRNN
+from .reshaping import Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D
 from .time_distributed import TimeDistributed
 
 __all__ = [
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Bidirectional",
-    "Concatenate", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "LSTM",
-    "Layer", "LayerNormalization", "LeakyReLU", "Masking", "MaxPooling1D", "MaxPooling2D", "Multiply", "RandomFlip",
-    "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "Reshape", "SimpleRNN", "Softmax", "Subtract",
-    "SymbolicTensor", "TimeDistributed",
+    "Concatenate", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Cropping1D", "Cropping2D", "Dense",
+    "Dropout", "ELU", "Embedding", "Flatten", "GRU", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "LSTM", "Layer", "LayerNormalization", "LeakyReLU",
+    "Masking", "MaxPooling1D", "MaxPooling2D", "Multiply", "RandomFlip", "RandomRotation", "RandomTranslation",
+    "RandomZoom", "ReLU", "Reshape", "SimpleRNN", "Softmax", "Subtract", "SymbolicTensor", "TimeDistributed",
+    "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
 ]

@@ -92,6 +92,24 @@ def geometry(spatial_shape: tuple, window: tuple, strides: tuple, padding: str,
     return tuple(axis(n, k, s, padding, d) for n, k, s, d in zip(spatial_shape, window, strides, dilation))
 
 
+def transpose_length(size: int | None, window: int, stride: int, padding: str, output_padding: int | None,
+                     dilation: int = 1) -> int | None:
+    """The output length of a transposed convolution, as Keras' ``compute_conv_transpose_output_shape``.
+
+    With k_eff = (window − 1)·dilation + 1 and p the output padding:
+        'valid'  (n − 1)·s + k_eff + p, p defaulting to max(s − k_eff, 0), so n·s + max(k_eff − s, 0)
+        'same'   n·s, or (n − 1)·s + (k_eff mod 2) + p when p is given
+    The transposed convolution's geometry is then ``axis(length, ...)``: the convolution that maps
+    ``length`` back to ``size``. None (a variable length) gives None.
+    """
+    if size is None:
+        return None
+    extent = (window - 1) * dilation + 1
+    if padding == "valid":
+        return (size - 1) * stride + extent + (max(stride - extent, 0) if output_padding is None else output_padding)
+    return size * stride if output_padding is None else (size - 1) * stride + extent % 2 + output_padding
+
+
 def output_shape(axes: tuple[Axis, ...]) -> tuple[int, ...]:
     """The output's spatial shape."""
     return tuple(a.out for a in axes)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import assert_parity, import_tensorflow, keras_floatx, record_error, tf_vjp
-from redes import Sequential, Tensor4D, layers, optimizers
-from tolerances import FLOAT64_RTOL, MULTISTEP_FLOAT32_RTOL, elementwise, tolerance
+from helpers import (assert_parity, assert_training_parity, import_tensorflow, keras_floatx, record_error, tf_vjp,
+                     train_three_steps)
+from redes import Tensor4D, layers
+from tolerances import elementwise, tolerance
 
 DTYPES = pytest.mark.parametrize("dtype", ["float32", "float64"])
 
@@ -106,45 +107,6 @@ def sequence_model(module, dtype: str) -> list:
             module.AveragePooling1D(3, strides=1, padding="same", **kw),
             module.Conv1D(5, 2, strides=2, **kw), module.GlobalAveragePooling1D(**kw),
             module.Dense(3, activation="softmax", **kw)]
-
-
-def train_three_steps(tf, model_fn, x, y, dtype: str, adam_constants: dict, dense_gradients: bool = False,
-                      steps: int = 3) -> dict:
-    """``steps`` (3) Adam steps of 8 samples on both sides; with ``dense_gradients`` Keras' step is a GradientTape
-    loop that makes each gradient dense (tf.convert_to_tensor) before ``apply_gradients``, not ``train_on_batch``."""
-    keras = tf.keras
-    keras.utils.set_random_seed(0)
-    theirs = keras.Sequential(model_fn(keras.layers, dtype))
-    ours = Sequential(model_fn(layers, dtype))
-    ours.set_weights(theirs.get_weights())
-    their_optimizer = keras.optimizers.Adam(1e-2, **adam_constants)
-    their_loss = keras.losses.SparseCategoricalCrossentropy(dtype=dtype)
-    theirs.compile(optimizer=their_optimizer, loss=their_loss)
-    ours.compile(optimizer=optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
-    result = {"losses": [], "weights": None}
-    for step in range(steps):
-        x_batch, y_batch = x[8 * step:8 * step + 8], y[8 * step:8 * step + 8]
-        if dense_gradients:
-            with tf.GradientTape() as tape:
-                value = their_loss(y_batch, theirs(x_batch, training=True))
-            grads = [tf.convert_to_tensor(g) for g in tape.gradient(value, theirs.trainable_weights)]
-            their_optimizer.apply_gradients(zip(grads, theirs.trainable_weights))
-        else:
-            value = theirs.train_on_batch(x_batch, y_batch)
-        result["losses"].append((ours.train_on_batch(x_batch, y_batch), float(value)))
-    result["weights"] = list(zip(ours.get_weights(), theirs.get_weights(), strict=True))
-    result["predictions"] = (ours.predict(x), theirs.predict(x, verbose=0))
-    return result
-
-
-def assert_training_parity(what: str, result: dict, dtype: str) -> None:
-    tol = FLOAT64_RTOL if dtype == "float64" else MULTISTEP_FLOAT32_RTOL
-    steps = len(result["losses"])
-    for ours, theirs in result["losses"]:
-        assert_parity(f"{what}: loss at steps 1–{steps}", dtype, ours, theirs, tol)
-    for ours, theirs in result["weights"]:
-        assert_parity(f"{what}: weights after {steps} steps", dtype, ours, theirs, tol)
-    assert_parity(f"{what}: predictions after {steps} steps", dtype, *result["predictions"], tol)
 
 
 @DTYPES

@@ -93,3 +93,7 @@ ADAM_BATCH_NORM_FLOAT32_PREDICTIONS_RTOL = 1e-4
 # per channel and its gradient sums cancel. redes measured 9.2e-5 at worst over the 14 weights
 # (TensorFlow's own float32 gradients: 6.8e-2).
 BATCH_NORM_MODEL_FLOAT32_GRADIENT_RTOL = 2e-4
+
+# UpSampling2D(interpolation='bilinear') in float64: TensorFlow's resize (ResizeBilinear and its gradient)
+# computes its weights and sums in float32 whatever the dtype; redes computes in the layer's dtype.
+RESIZE_FLOAT64_RTOL = 1e-6

@@ -1,6 +1,9 @@
-"""Convolution layers: one private base for every rank (``base._Conv``), one module per public layer."""
+"""Convolution layers: one private base for every rank (``base._Conv``), its adjoint (``transpose._ConvTranspose``),
+one module per public layer."""
 
 from .conv1d import Conv1D
+from .conv1d_transpose import Conv1DTranspose
 from .conv2d import Conv2D
+from .conv2d_transpose import Conv2DTranspose
 
-__all__ = ["Conv1D", "Conv2D"]
+__all__ = ["Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose"]

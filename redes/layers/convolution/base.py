@@ -1,12 +1,15 @@
 """The convolution of every rank, written once: im2col in cache-sized blocks and GEMM, forward and backward.
 
-``_Conv(rank, ...)`` is private: Conv2D is its rank-2 subclass, and the 1-D and 3-D
-convolutions subclass it the same way. Shapes, channels last (r = rank, k = kernel_size):
+``_Conv(rank, ...)`` is private: Conv1D and Conv2D are its rank-1 and rank-2 subclasses, and the
+transposed convolutions (``transpose._ConvTranspose``) reuse its three products with the roles of
+forward and backward swapped. Shapes, channels last (r = rank, k = kernel_size, G = groups):
     input   x  (N, *spatial, C)       as a Tensor4D: see ``_windows`` (a sequence is (N, 1, steps, C))
-    kernel  W  (*k, C, F)             e.g. (kh, kw, C, F) in 2-D
+    kernel  W  (*k, C/G, F)           e.g. (kh, kw, C/G, F) in 2-D
     output  y  (N, *out, F)
     im2col  X  (N·prod(out), prod(k)·C), built a few images at a time in a buffer
                (images, *out, *k, C) whose rows are the output positions
+With groups, channel c belongs to group c // (C/G) and filter f to group f // (F/G) (as TensorFlow):
+each product below is one batched matmul over the G groups.
 """
 
 from __future__ import annotations
@@ -17,9 +20,18 @@ from ...backend import xp
 from ...tensor import Tensor4D
 from .. import _windows
 from .._kernel import KernelLayer
-from ...validation import check_positive_int, normalize_padding, normalize_tuple
+from ...validation import check_positive_int, normalize_data_format, normalize_padding, normalize_tuple
 
 _CHUNK_BYTES = 4 * 2**20  # im2col block size: a few images, small enough to stay in cache
+
+
+def _by_group(a, groups: int, taps: int = 1):
+    """(m, taps·C) with columns ordered (tap, channel) as (groups, m, taps·C/groups), one slab per group.
+
+    A view when ``groups`` is 1 or ``taps`` is 1 (so it can receive a matmul's ``out``), a copy otherwise.
+    """
+    m = a.shape[0]
+    return a.reshape(m, taps, groups, -1).transpose(2, 0, 1, 3).reshape(groups, m, -1)
 
 
 class _Conv(KernelLayer):
@@ -30,25 +42,30 @@ class _Conv(KernelLayer):
         filters, kernel_size, strides, padding, activation, use_bias, kernel_initializer,
         bias_initializer, kernel_regularizer, bias_regularizer: as in Conv2D, with tuples of
             ``rank`` entries; padding 'valid', 'same', or 'causal' for rank 1.
+        data_format: 'channels_last' or None (the only layout redes computes in).
         dilation_rate: an integer or a tuple of ``rank`` (default 1): the kernel's taps are
             ``dilation_rate`` inputs apart. Not together with a stride above 1 (as Keras).
+        groups: G, a divisor of ``filters`` and of the input channels (default 1): group g
+            convolves its C/G input channels with its F/G filters only.
 
     Equations, with x̄ the zero-padded input, o an output position, i a kernel offset (tuples of
     ``rank`` entries), s the strides, d the dilation and X the im2col matrix
-    (X[(n, o), (i, c)] = x̄[n, o·s + i·d, c], M = N·prod(out) rows):
-        forward   Z = X · W₂ + b  (W₂ = kernel reshaped to (prod(k)·C, F)),  Y = act(Z)
+    (X[(n, o), (i, c)] = x̄[n, o·s + i·d, c], M = N·prod(out) rows); per group g, X_g holds the
+    columns of g's channels, W_g the (prod(k)·C/G, F/G) kernel of g's filters, Z_g g's columns of Z:
+        forward   Z_g = X_g · W_g + b_g,  Y = act(Z)                              (``_correlate``)
         backward  G = act'(Z) ⊙ dL/dY  (M, F);
-                  dL/dW = Xᵀ G,   dL/db = Σ_rows G,
-                  dL/dx̄[n, o·s + i·d, :] += G[(n, o)] · W[i]ᵀ  for every offset i,
-                  dL/dx = dL/dx̄ without its padding.
+                  dL/dW_g = X_gᵀ G_g,   dL/db = Σ_rows G,                         (``_kernel_gradient``)
+                  dL/dx̄[n, o·s + i·d, g's channels] += G_g[(n, o)] · W_g[i]ᵀ  for every offset i,
+                  dL/dx = dL/dx̄ without its padding.                             (``_correlate_transpose``)
     The padding is never built: each offset copies (and, backward, adds) only its in-input block.
     X is never built whole either: it is made and used a few images at a time (blocks of about
     4 MiB that stay in cache), in forward and again in backward for dL/dW.
     """
 
-    def __init__(self, rank: int, filters: int, kernel_size, strides=1, padding: str = "valid", activation=None,
-                 use_bias: bool = True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, dilation_rate=1, **kwargs) -> None:
+    def __init__(self, rank: int, filters: int, kernel_size, strides=1, padding: str = "valid", data_format=None,
+                 dilation_rate=1, groups: int = 1, activation=None, use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, **kwargs) -> None:
         super().__init__(activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
                          bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
                          bias_regularizer=bias_regularizer, **kwargs)
@@ -58,10 +75,15 @@ class _Conv(KernelLayer):
         self.strides = normalize_tuple("strides", strides, rank)
         self.padding = normalize_padding(padding, ("valid", "same", "causal") if rank == 1
                                                   else ("valid", "same"))
+        self.data_format = normalize_data_format(data_format)
         self.dilation_rate = normalize_tuple("dilation_rate", dilation_rate, rank)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"`strides` above 1 and `dilation_rate` above 1 cannot be combined. "
                              f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}")
+        self.groups = check_positive_int("groups", groups)
+        if self.filters % self.groups:
+            raise ValueError(f"`groups` must divide `filters`. Received: groups={self.groups}, "
+                             f"filters={self.filters}")
         self._plane = None  # (H, W) of a volume, from the shape built for (rank 3, see _windows)
 
     # ------------------------------------------------------------------ shapes
@@ -74,38 +96,86 @@ class _Conv(KernelLayer):
 
     def build(self, input_shape: tuple) -> None:
         *spatial, channels = self._check_input(input_shape)
+        if channels % self.groups:
+            raise ValueError(f"{type(self).__name__} '{self.name}': `groups` must divide the input channels. "
+                             f"Received: groups={self.groups}, input channels {channels}")
         if self.rank == 3:
             self._plane = tuple(spatial[1:])
-        self.build_kernel(self.kernel_size + (channels, self.filters), self.filters)
+        self.build_kernel(self.kernel_size + (channels // self.groups, self.filters), self.filters)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         *spatial, _ = self._check_input(input_shape)
         return _windows.output_lengths(tuple(spatial), self.kernel_size, self.strides, self.padding,
                                        self.dilation_rate) + (self.filters,)
 
-    def _pointwise(self) -> bool:
-        """A 1×1 window with stride 1: the im2col matrix is the input itself."""
-        return math.prod(self.kernel_size) == 1 and math.prod(self.strides) == 1
-
-    # ----------------------------------------------------------------- forward
+    # ---------------------------------------------------------------- forward and backward
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         x = _windows.spatial_view(x.data, self.rank, self._plane)  # (N, *spatial, C)
-        n, channels = x.shape[0], x.shape[-1]
-        axes = self._geometry(x.shape[1:-1])
-        out = _windows.output_shape(axes)
-        self._x, self._axes = x, axes
-        kernel = self.kernel.reshape(-1, self.filters)  # W₂ (prod(k)·C, F)
-        if self._pointwise():
-            z = x.reshape(-1, channels) @ kernel
-        else:
-            positions = math.prod(out)
-            z = xp.empty((n * positions, self.filters), dtype=x.dtype)  # (M, F)
-            for start, stop in self._chunks(x):
-                xp.matmul(self._im2col(x, start, stop), kernel, out=z[start * positions:stop * positions])
+        self._x, self._axes = x, self._geometry(x.shape[1:-1])
+        z = self._correlate(x)  # (M, F)
         if self.use_bias:
             z += self.bias
-        return self.activate(_windows.fold(z.reshape(n, *out, self.filters)))
+        return self.activate(_windows.fold(z.reshape(x.shape[0], *_windows.output_shape(self._axes), self.filters)))
 
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        g = self.activation_backward(grad).reshape(-1, self.filters)  # (M, F)
+        if self.trainable:
+            self.set_gradient("kernel", self._kernel_gradient(self._x, g))
+            if self.use_bias:
+                self.set_gradient("bias", g.sum(axis=0))
+        return Tensor4D(_windows.fold(self._correlate_transpose(g, self._x.shape)))
+
+    # ------------------------------------------------- the three products, on the geometry ``self._axes``
+    # ``x`` is always the convolution's input side (N, *spatial, C), ``g`` its output side (M, F) with
+    # F = kernel.shape[-1]; a transposed convolution calls them with its own input and output swapped.
+    def _grouped_kernel(self):
+        """W (*k, C/G, F) as (G, *k, C/G, F/G): group g's kernel is W[..., g·F/G:(g + 1)·F/G]. A view for G = 1."""
+        *_, channels, filters = self.kernel.shape
+        w = self.kernel.reshape(-1, channels, self.groups, filters // self.groups)
+        return w.transpose(2, 0, 1, 3).reshape(self.groups, *self.kernel_size, channels, filters // self.groups)
+
+    def _correlate(self, x):
+        """Z = X · W₂ (M, F) block by block, one batched matmul over the groups: the convolution's forward."""
+        positions, taps = math.prod(_windows.output_shape(self._axes)), math.prod(self.kernel_size)
+        kernel = self._grouped_kernel().reshape(self.groups, -1, self.kernel.shape[-1] // self.groups)
+        z = xp.empty((x.shape[0] * positions, self.kernel.shape[-1]), dtype=x.dtype)
+        for start, stop in self._chunks(x):
+            xp.matmul(_by_group(self._columns(x, start, stop), self.groups, taps), kernel,
+                      out=_by_group(z[start * positions:stop * positions], self.groups))
+        return z
+
+    def _kernel_gradient(self, x, g):
+        """dL/dW = Σ_blocks X_gᵀ G_g for every group, in the kernel's shape (*k, C/G, F)."""
+        positions, taps = math.prod(_windows.output_shape(self._axes)), math.prod(self.kernel_size)
+        *_, channels, filters = self.kernel.shape
+        kernel_grad = xp.zeros((self.groups, taps * channels, filters // self.groups), dtype=g.dtype)
+        for start, stop in self._chunks(x):  # block by block, so that each stays in cache
+            columns = _by_group(self._columns(x, start, stop), self.groups, taps)  # (G, m, prod(k)·C/G)
+            kernel_grad += columns.transpose(0, 2, 1) @ _by_group(g[start * positions:stop * positions], self.groups)
+        kernel_grad = kernel_grad.reshape(self.groups, taps, channels, filters // self.groups)
+        return kernel_grad.transpose(1, 2, 0, 3).reshape(self.kernel.shape)
+
+    def _correlate_transpose(self, g, shape: tuple):
+        """dL/dx (``shape`` = (N, *spatial, C)) from G (M, F): Σ_i G_g · W_g[i]ᵀ added at x̄[o·s + i·d]."""
+        out = _windows.output_shape(self._axes)
+        positions, channels = math.prod(out), shape[-1]
+        kernel = self._grouped_kernel()  # (G, *k, C/G, F/G)
+        dx = xp.zeros(shape, dtype=g.dtype)
+        windows = _windows.windows(self._axes, self.kernel_size)
+        every = slice(None)
+        product = xp.empty((min(self._chunk_size(dx), shape[0]) * positions, channels), dtype=g.dtype)
+        for start, stop in self._chunks(dx):  # block by block, so that each stays in cache
+            g_block = _by_group(g[start * positions:stop * positions], self.groups)  # (G, m, F/G)
+            block_product = product[:(stop - start) * positions]
+            grouped_product = _by_group(block_product, self.groups)  # (G, m, C/G), a view
+            blocks = block_product.reshape(stop - start, *out, channels)
+            images = slice(start, stop)
+            for offset, outs, ins in windows:
+                xp.matmul(g_block, kernel[(every, *offset)].swapaxes(1, 2), out=grouped_product)
+                dx[(images, *ins, every)] += blocks[(every, *outs, every)]
+        return dx
+
+    # ------------------------------------------------------------------ im2col
     def _chunk_size(self, x) -> int:
         """Images per im2col block: a block of about ``_CHUNK_BYTES``, at least one image.
 
@@ -121,6 +191,12 @@ class _Conv(KernelLayer):
         """``(start, stop)`` slices of the batch, one per im2col block."""
         step = self._chunk_size(x)
         return [(start, min(start + step, x.shape[0])) for start in range(0, x.shape[0], step)]
+
+    def _columns(self, x, start: int, stop: int):
+        """The im2col rows of images ``start:stop``; a 1×1 window with stride 1 is the input itself."""
+        if math.prod(self.kernel_size) == 1 and math.prod(self.strides) == 1:
+            return x[start:stop].reshape(-1, x.shape[-1])
+        return self._im2col(x, start, stop)
 
     def _im2col(self, x, start: int, stop: int):
         """Patches of images ``start:stop``: (images·prod(out), prod(k)·C), one strided copy per window offset.
@@ -140,37 +216,6 @@ class _Conv(KernelLayer):
             block[(every, *outs, *offset, every)] = x[(images, *ins, every)]
         return block.reshape(-1, math.prod(self.kernel_size) * channels)  # no copy
 
-    # ---------------------------------------------------------------- backward
-    def backward(self, grad: Tensor4D) -> Tensor4D:
-        x, axes = self._x, self._axes
-        n, channels = x.shape[0], x.shape[-1]
-        out = _windows.output_shape(axes)
-        g = self.activation_backward(grad).reshape(-1, self.filters)  # (M, F)
-        pointwise = self._pointwise()
-        positions = math.prod(out)
-        kernel_grad = xp.zeros((math.prod(self.kernel_size) * channels, self.filters), dtype=g.dtype)
-        dx = xp.zeros(x.shape, dtype=g.dtype)
-        windows = _windows.windows(axes, self.kernel_size)
-        every = slice(None)
-        product = xp.empty((min(self._chunk_size(x), n) * positions, channels), dtype=g.dtype)
-        for start, stop in self._chunks(x):  # block by block, so that each stays in cache
-            g_block = g[start * positions:stop * positions]
-            if self.trainable and not pointwise:
-                kernel_grad += self._im2col(x, start, stop).T @ g_block  # dL/dW = Σ_blocks Xᵀ G
-            block_product = product[:len(g_block)]
-            blocks = block_product.reshape(stop - start, *out, channels)
-            images = slice(start, stop)
-            for offset, outs, ins in windows:
-                xp.matmul(g_block, self.kernel[offset].T, out=block_product)  # (m, F) @ (F, C)
-                dx[(images, *ins, every)] += blocks[(every, *outs, every)]
-        if self.trainable:
-            if pointwise:
-                kernel_grad = x.reshape(-1, channels).T @ g
-            self.set_gradient("kernel", kernel_grad.reshape(self.kernel.shape))
-            if self.use_bias:
-                self.set_gradient("bias", g.sum(axis=0))
-        return Tensor4D(_windows.fold(dx))
-
     def get_config(self) -> dict:
         return {
             **super().get_config(),
@@ -178,4 +223,7 @@ class _Conv(KernelLayer):
             "kernel_size": self.kernel_size,
             "strides": self.strides,
             "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "groups": self.groups,
         }

@@ -16,8 +16,11 @@ class Conv1D(_Conv):
         strides: an integer or a tuple ``(s,)`` (default 1).
         padding: 'valid' (no padding), 'same' (zero padding so that out = ceil(n / s)) or 'causal'
             (all the zero padding, (k − 1)·d, before the first step: output t sees inputs up to t only).
+        data_format: 'channels_last' or None (redes computes channels last only).
         dilation_rate: an integer or a tuple ``(d,)`` (default 1): the kernel's taps are d steps apart.
             Not together with a stride above 1 (as Keras).
+        groups: G (default 1), dividing ``filters`` and C: group g convolves input channels
+            g·C/G … (g + 1)·C/G − 1 with filters g·F/G … (g + 1)·F/G − 1 only.
         activation: name or ActivationFunction (default linear).
         use_bias: whether to add ``b``.
         kernel_initializer, bias_initializer: initializers (Keras defaults glorot_uniform, zeros).
@@ -28,14 +31,15 @@ class Conv1D(_Conv):
         'valid'   out = floor((n − k_eff) / s) + 1
         'same'    out = ceil(n / s); total padding max((out − 1)·s + k_eff − n, 0), the smaller half first
         'causal'  out = ceil(n / s); padding (k − 1)·d, all before the first step
-    Weights: kernel (k, C, F), bias (F,).
+    Weights: kernel (k, C/G, F), bias (F,).
 
     Equations, with x̄ the zero-padded input and X the im2col matrix, one row per output position
-    (M = batch·out rows of k·C values, X[(n, t), (i, c)] = x̄[n, t·s + i·d, c]):
-        forward   Z = X · W₂ + b  (W₂ = kernel reshaped to (k·C, F)),  Y = act(Z)
+    (M = batch·out rows of k·C values, X[(n, t), (i, c)] = x̄[n, t·s + i·d, c]), X_g its columns of
+    group g's channels, W_g group g's kernel reshaped to (k·C/G, F/G):
+        forward   Z_g = X_g · W_g + b_g  (one batched matmul over the groups),  Y = act(Z)
         backward  G = act'(Z) ⊙ dL/dY  (M, F);
-                  dL/dW = Xᵀ G,   dL/db = Σ_rows G,
-                  dL/dx̄[n, t·s + i·d, :] += G[(n, t)] · W[i]ᵀ  for every tap i,
+                  dL/dW_g = X_gᵀ G_g,   dL/db = Σ_rows G,
+                  dL/dx̄[n, t·s + i·d, g's channels] += G_g[(n, t)] · W_g[i]ᵀ  for every tap i,
                   dL/dx = dL/dx̄ without its padding.
     The padding is never built, nor X whole: the computation is ``_Conv``'s, shared with Conv2D.
 
@@ -44,13 +48,12 @@ class Conv1D(_Conv):
         (2, 10, 8)
     """
 
-    def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid", dilation_rate=1,
-                 activation=None, use_bias: bool = True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs) -> None:
-        super().__init__(1, filters, kernel_size, strides=strides, padding=padding, activation=activation,
+    def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid", data_format=None,
+                 dilation_rate=1, groups: int = 1, activation=None, use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, **kwargs) -> None:
+        super().__init__(1, filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, groups=groups, activation=activation,
                          use_bias=use_bias, kernel_initializer=kernel_initializer,
                          bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer, dilation_rate=dilation_rate, **kwargs)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "dilation_rate": self.dilation_rate}
+                         bias_regularizer=bias_regularizer, **kwargs)
