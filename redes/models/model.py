@@ -7,7 +7,6 @@ import math
 import warnings
 from collections.abc import Iterator
 from contextlib import closing
-from functools import partial
 
 from .. import optimizers as optimizers_module
 from .. import saving
@@ -269,16 +268,14 @@ class Model(LayerContainer):
         checked once (``_check_data``, or ``_check_inputs`` for ``inputs_only``) and cut into ``batch_size``
         (default 32), or a PyDataset's or a generator's batches, each checked by the same function as it
         comes. ``split_validation`` takes the arrays' ``data`` apart before they are cut."""
-        if inputs_only:
-            def check(x, *rest) -> tuple:
+        def check(x, y=None, sample_weight=None) -> tuple:
+            if inputs_only:
                 return (self._check_inputs(x, names[0]),)
-        else:
-            check = partial(self._check_data, class_weight=class_weight, x_name=names[0], y_name=names[1],
-                            weight_name=names[2])
+            return self._check_data(x, y, sample_weight, class_weight, *names)
+
         if is_batch_source(x):
             return batch_source(x, check, y, sample_weight, class_weight, batch_size, shuffle, steps)
-        data = check(x) if inputs_only else check(x, y, sample_weight)
-        return ArrayBatches(data, batch_size or 32, shuffle, steps)
+        return ArrayBatches(check(x, y, sample_weight), batch_size or 32, shuffle, steps)
 
     # -------------------------------------------------------------- the loops
     def _callbacks(self, callbacks, verbose: int, params: dict, history: History | None = None) -> CallbackList:
