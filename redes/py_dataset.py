@@ -92,7 +92,7 @@ class PyDataset:
                                   "`num_batches` property.")
 
     def __iter__(self) -> Iterator:
-        """Its batches in order, read here, one at a time (the workers serve ``fit`` only)."""
+        """Its batches in order, read here, one at a time (the workers serve ``fit``, ``evaluate`` and ``predict``)."""
         count = self.num_batches
         index = 0
         while count is None or index < count:
