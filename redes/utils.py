@@ -1,5 +1,6 @@
 """Utilities: seeding for repeatable runs, the plain-JSON form of configurable objects (``redes.serialization``),
-Keras' ``to_categorical``, ``normalize``, ``split_dataset`` and ``plot_model``, Ctrl-C deferral.
+Keras' ``to_categorical``, ``normalize``, ``split_dataset`` and ``plot_model``, ``PyDataset`` (data that does not
+fit in memory, ``redes.py_dataset``), Ctrl-C deferral.
 
 Example:
     >>> from redes import regularizers, utils
@@ -20,10 +21,11 @@ from numbers import Integral, Real
 from .backend import rng, set_random_seed, xp
 from .datasets.preprocessing import to_categorical
 from .model_diagram import plot_model
+from .py_dataset import PyDataset
 from .serialization import serialize
 from .validation import check_bool, check_int, check_non_negative_int
 
-__all__ = ["InterruptRequest", "deferred_interrupt", "normalize", "plot_model", "serialize", "set_random_seed",
+__all__ = ["InterruptRequest", "PyDataset", "deferred_interrupt", "normalize", "plot_model", "serialize", "set_random_seed",
            "split_dataset", "to_categorical"]
 
 

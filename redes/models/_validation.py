@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..backend import xp
 from ..layers.base import same_shape
 from ..validation import check_float, check_type
+from .batches import ArrayBatches, is_batch_source
 
 
 class Samples:
@@ -143,18 +144,29 @@ def class_weight_to_sample_weights(y, class_weight, output_shape: tuple):
     return xp.where((labels >= 0) & (labels < classes), table[xp.clip(labels, 0, classes - 1)], xp.float32(1))
 
 
-def split_validation(data: tuple, validation_split: float, validation_data, check_data) -> tuple:
-    """(training data, validation data or None), each a tuple (x, y, sample_weight): the *last* samples
-    held out, as views, as Keras does, or ``validation_data``, (x_val, y_val[, sample_weight_val]), checked."""
-    if validation_data is not None:
-        check_type("validation_data", validation_data, (tuple, list), "a tuple (x_val, y_val)")
-        if len(validation_data) not in (2, 3):
-            raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val). "
-                             f"Received {len(validation_data)} items.")
-        return data, check_data(*validation_data, x_name="x_val", y_name="y_val", weight_name="sample_weight_val")
+def unpack_validation_data(validation_data) -> tuple:
+    """(x_val, y_val, sample_weight_val) from fit's ``validation_data``: a tuple (x_val, y_val[, sample_weight_val]),
+    or a PyDataset or generator of batches (then y and the weights are in its batches)."""
+    if is_batch_source(validation_data):
+        return validation_data, None, None
+    check_type("validation_data", validation_data, (tuple, list), "a tuple (x_val, y_val), a PyDataset or a generator")
+    if len(validation_data) not in (2, 3):
+        raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val). "
+                         f"Received {len(validation_data)} items.")
+    return tuple(validation_data) + (None,) * (3 - len(validation_data))
+
+
+def split_validation(batches, validation_split: float) -> tuple | None:
+    """(training data, validation data), tuples of arrays (x, y[, sample_weight]): the *last*
+    ``validation_split`` of the samples of ``batches`` (ArrayBatches) held out, as views, as Keras does;
+    None when ``validation_split`` is 0."""
     validation_split = check_float("validation_split", validation_split, 0.0, 1.0, include_maximum=False)
     if validation_split == 0:
-        return data, None
+        return None
+    if not isinstance(batches, ArrayBatches):
+        raise ValueError("Argument `validation_split` is only supported for tensors or NumPy arrays. Found "
+                         f"incompatible type in the input: [{type(batches.source).__name__}]. Pass `validation_data`.")
+    data = batches.data
     count = len(data[0])
     split = int(count * (1 - validation_split))
     if split == 0 or split == count:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import closing
 
 from .. import optimizers as optimizers_module
 from .. import saving
@@ -17,8 +18,8 @@ from ..tensor import Tensor4D
 from ..utils import deferred_interrupt
 from ..validation import check_bool, check_non_negative_int, check_one_of, check_positive_int
 from ._validation import (Samples, as_array, check_input_shape, check_same_length, check_sample_weight,
-                          class_weight_to_sample_weights, per_endpoint, split_validation)
-from .batches import ArrayBatches
+                          class_weight_to_sample_weights, per_endpoint, split_validation, unpack_validation_data)
+from .batches import ArrayBatches, Batches, batch_source, is_batch_source
 from .objectives import Objectives
 from .summary import print_summary
 
@@ -260,6 +261,22 @@ class Model(LayerContainer):
             return x, Samples(targets)
         return x, Samples(targets), check_sample_weight(sample_weight, len(x), shapes, weight_name)
 
+    def _batches(self, x, y=None, sample_weight=None, class_weight=None, batch_size: int | None = None,
+                 shuffle: bool = False, steps: int | None = None, inputs_only: bool = False,
+                 names: tuple = ("x", "y", "sample_weight")) -> Batches:
+        """The batches of the data of a fit, evaluate or predict, as Keras' ``get_data_adapter``: arrays
+        checked once (``_check_data``, or ``_check_inputs`` for ``inputs_only``) and cut into ``batch_size``
+        (default 32), or a PyDataset's or a generator's batches, each checked by the same function as it
+        comes. ``split_validation`` takes the arrays' ``data`` apart before they are cut."""
+        def check(x, y=None, sample_weight=None) -> tuple:
+            if inputs_only:
+                return (self._check_inputs(x, names[0]),)
+            return self._check_data(x, y, sample_weight, class_weight, *names)
+
+        if is_batch_source(x):
+            return batch_source(x, check, y, sample_weight, class_weight, batch_size, shuffle, steps)
+        return ArrayBatches(check(x, y, sample_weight), batch_size or 32, shuffle, steps)
+
     # -------------------------------------------------------------- the loops
     def _callbacks(self, callbacks, verbose: int, params: dict, history: History | None = None) -> CallbackList:
         """The callbacks of one fit, evaluate or predict: the user's, then the History, then a ProgbarLogger
@@ -271,28 +288,31 @@ class Model(LayerContainer):
             callbacks.append(ProgbarLogger())
         return CallbackList(callbacks, self, {"verbose": verbose, **params})
 
-    def _run_batches(self, mode: str, batches: Iterable[tuple], step, callbacks: CallbackList,
+    def _run_batches(self, mode: str, batches: Iterator[tuple], step, callbacks: CallbackList,
                      stop=None) -> None:
         """Call ``step(index, batch)`` on each batch between the hooks on_<mode>_batch_begin and _end.
 
         The end hook gets the running logs (predict: {'outputs': what ``step`` returned}); they are read
-        only when some callback takes them. The loop ends early once ``stop()`` is true.
+        only when some callback takes them. The loop ends early once ``stop()`` is true; ``batches`` is
+        closed in any case.
         """
         begin, end = f"on_{mode}_batch_begin", f"on_{mode}_batch_end"
         call_begin, call_end = callbacks.implements(begin), callbacks.implements(end)
-        for index, batch in enumerate(batches):
-            if call_begin:
-                callbacks.call(begin, index, {})
-            result = step(index, batch)
-            if call_end:
-                callbacks.call(end, index, {"outputs": result} if mode == "predict" else self._logs())
-            if stop is not None and stop():
-                break
+        with closing(batches):  # a PyDataset's workers stop here, at the end, on a break or an exception
+            for index, batch in enumerate(batches):
+                if call_begin:
+                    callbacks.call(begin, index, {})
+                result = step(index, batch)
+                if call_end:
+                    callbacks.call(end, index, {"outputs": result} if mode == "predict" else self._logs())
+                if stop is not None and stop():
+                    break
 
-    def _train_epoch(self, epoch: int, batches: ArrayBatches, callbacks: CallbackList, interrupt) -> bool:
+    def _train_epoch(self, epoch: int, batches: Batches, callbacks: CallbackList, interrupt) -> bool:
         """Run one epoch's steps; False, with a RuntimeWarning, if training must stop before the epoch ends:
-        a NaN or infinite loss (that step is not applied) or Ctrl-C (after the current step)."""
-        position = [0]
+        a NaN or infinite loss (that step is not applied) or Ctrl-C (after the current step); False too when
+        the epoch got no batch (a generator ran out: it warned)."""
+        position = [None]
 
         def step(index: int, batch: tuple) -> float:
             position[0] = index
@@ -310,14 +330,15 @@ class Model(LayerContainer):
         if interrupt.requested and message is None:
             message = ("Training interrupted (KeyboardInterrupt) at {where}. History holds the completed epochs; "
                        "the model is usable.")
-        if message is None:
+        if message is None and position[0] is not None:
             return True
         self.stop_training = True
-        where = f"epoch {epoch + 1}, step {position[0] + 1}/{batches.steps}"
-        warnings.warn(message.format(where=where), RuntimeWarning, stacklevel=3)
+        if message is not None:
+            where = f"epoch {epoch + 1}, step {(position[0] or 0) + 1}" + (f"/{batches.steps}" if batches.steps else "")
+            warnings.warn(message.format(where=where), RuntimeWarning, stacklevel=3)
         return False
 
-    def _test_loop(self, batches: Iterable[tuple], callbacks: CallbackList) -> dict[str, float]:
+    def _test_loop(self, batches: Iterator[tuple], callbacks: CallbackList) -> dict[str, float]:
         """Evaluate on the batches between on_test_begin and on_test_end; return the logs."""
         callbacks.call("on_test_begin", {})
         self._reset_metrics()
@@ -335,13 +356,18 @@ class Model(LayerContainer):
         """Train for ``epochs`` passes over (x, y) in mini-batches; return a History.
 
         Args:
-            x: inputs, (N, *input_shape). y: targets, (N, *output_shape) or labels (N,).
-            batch_size: samples per step (default 32). epochs: the epoch to end at (0-based count).
+            x: inputs, (N, *input_shape), or a ``redes.utils.PyDataset`` or a Python generator (any iterator)
+                giving batches (x, y) or (x, y, sample_weight); then y and sample_weight are in the batches.
+            y: targets, (N, *output_shape) or labels (N,).
+            batch_size: samples per step (default 32); None with a PyDataset or a generator.
+            epochs: the epoch to end at (0-based count).
             verbose: 0 silent, 1 (or 'auto') a progress bar per epoch, 2 one line per epoch (a ProgbarLogger).
             callbacks: list of Callback. validation_split: fraction of the *last* samples held out
-                (with their sample weights).
-            validation_data: (x_val, y_val) or (x_val, y_val, sample_weight_val), evaluated at epoch ends.
-            shuffle: reshuffle the training samples at each pass (redes' random generator, ``redes.utils.set_random_seed``).
+                (with their sample weights); arrays only.
+            validation_data: (x_val, y_val) or (x_val, y_val, sample_weight_val), or a PyDataset or a
+                generator, evaluated at epoch ends.
+            shuffle: reshuffle the training samples at each pass (redes' random generator,
+                ``redes.utils.set_random_seed``); a PyDataset's batch order; ignored (Keras' warning) for a generator.
             class_weight: {class index: weight}, for a one-output model: each sample weighs its class's weight
                 (1 for a class not given), as Keras' ``class_weight_to_sample_weights``. Not with ``sample_weight``.
             sample_weight: (N,) weights, or (N, steps) for sequence outputs: each sample's loss counts w times
@@ -349,7 +375,9 @@ class Model(LayerContainer):
                 ``weighted_metrics`` see the weights too.
             initial_epoch: the epoch to start from, e.g. ``model.epochs_completed`` to resume a loaded model.
             steps_per_epoch: batches per epoch (default: one pass); fewer than a pass: the next epoch
-                goes on where this one stopped (Keras). validation_steps: the same for the validation data.
+                goes on where this one stopped (Keras). A generator without it: an epoch ends when it is
+                exhausted, and fit stops (Keras' warning) at the next epoch, which finds it empty; with it,
+                each epoch draws that many batches from it. validation_steps: the same for the validation data.
             validation_batch_size: the validation's batch size (default ``batch_size``).
             validation_freq: validate every that many epochs (an int), or at the epochs (1-based) listed.
 
@@ -364,21 +392,25 @@ class Model(LayerContainer):
             >>> history.history["val_accuracy"]
         """
         self._require_compiled("fit")
-        batch_size = check_positive_int("batch_size", batch_size, allow_none=True) or 32
+        batch_size = check_positive_int("batch_size", batch_size, allow_none=True)
         epochs = check_non_negative_int("epochs", epochs)
         initial_epoch = check_non_negative_int("initial_epoch", initial_epoch)
         verbose = _resolve_verbose(verbose)
         shuffle = check_bool("shuffle", shuffle)
         steps_per_epoch = check_positive_int("steps_per_epoch", steps_per_epoch, allow_none=True)
         validation_steps = check_positive_int("validation_steps", validation_steps, allow_none=True)
-        validation_batch_size = check_positive_int("validation_batch_size", validation_batch_size,
-                                                   allow_none=True) or batch_size
+        validation_batch_size = check_positive_int("validation_batch_size", validation_batch_size, allow_none=True)
         validation_freq = _check_validation_freq(validation_freq)
-        data = self._check_data(x, y, sample_weight, class_weight)
-        data, validation = split_validation(data, validation_split, validation_data, self._check_data)
-        train = ArrayBatches(data, batch_size, shuffle, steps_per_epoch)
-        validation = None if validation is None else ArrayBatches(validation, validation_batch_size,
-                                                                  steps=validation_steps)
+        train = self._batches(x, y, sample_weight, class_weight, batch_size, shuffle, steps_per_epoch)
+        validation = None
+        if validation_data is not None:
+            x_val, y_val, weight_val = unpack_validation_data(validation_data)
+            size = validation_batch_size if is_batch_source(x_val) else validation_batch_size or batch_size
+            validation = self._batches(x_val, y_val, weight_val, batch_size=size, steps=validation_steps,
+                                       names=("x_val", "y_val", "sample_weight_val"))
+        elif (parts := split_validation(train, validation_split)) is not None:
+            train = ArrayBatches(parts[0], train.batch_size, shuffle, steps_per_epoch)
+            validation = ArrayBatches(parts[1], validation_batch_size or train.batch_size, steps=validation_steps)
 
         history = History()
         callback_list = self._callbacks(callbacks, verbose, {"epochs": epochs, "steps": train.steps}, history)
@@ -414,16 +446,16 @@ class Model(LayerContainer):
         """Loss and metrics on (x, y) in inference mode: a float, or [loss, *metrics] when metrics are set.
 
         Args:
-            x, y: as ``fit``. batch_size: samples per step (default 32).
+            x, y: as ``fit`` (a PyDataset or a generator too). batch_size: samples per step (default 32).
             verbose: 0 silent, 1 (or 'auto') a progress bar.
             sample_weight: (N,) or (N, steps) weights of the samples' losses (and of the weighted metrics).
             steps: evaluate only the first that many batches. callbacks: their on_test_* hooks are called.
             return_dict: return the logs as a dict {'loss': …, '<metric>': …}.
         """
         self._require_compiled("evaluate")
-        batch_size = check_positive_int("batch_size", batch_size, allow_none=True) or 32
+        batch_size = check_positive_int("batch_size", batch_size, allow_none=True)
         steps = check_positive_int("steps", steps, allow_none=True)
-        batches = ArrayBatches(self._check_data(x, y, sample_weight), batch_size, steps=steps)
+        batches = self._batches(x, y, sample_weight, batch_size=batch_size, steps=steps)
         callback_list = self._callbacks(callbacks, _resolve_verbose(verbose), {"epochs": 1, "steps": batches.steps})
         logs = self._test_loop(batches.epoch(), callback_list)
         return logs if return_dict else _flatten(logs)
@@ -432,31 +464,30 @@ class Model(LayerContainer):
         """Outputs for ``x`` in inference mode, in batches: an array (N, *output_shape), a list for several outputs.
 
         Args:
-            x: inputs, (N, *input_shape). batch_size: samples per step (default 32).
+            x: inputs, (N, *input_shape), or a PyDataset or a generator whose batches are x, (x,) or
+                (x, y, ...): their x is read. batch_size: samples per step (default 32).
             verbose: 0 (the default here) silent, 1 or 'auto' a progress bar.
             steps: predict only the first that many batches (the result then has their samples only).
             callbacks: their on_predict_* hooks are called; on_predict_batch_end's logs hold
                 {'outputs': the batch's predictions}.
         """
-        x = self._check_inputs(x)
-        batch_size = check_positive_int("batch_size", batch_size, allow_none=True) or 32
+        batch_size = check_positive_int("batch_size", batch_size, allow_none=True)
         steps = check_positive_int("steps", steps, allow_none=True)
-        batches = ArrayBatches((x,), batch_size, steps=steps)
+        batches = self._batches(x, batch_size=batch_size, steps=steps, inputs_only=True)
         callback_list = self._callbacks(callbacks, _resolve_verbose(verbose), {"epochs": 1, "steps": batches.steps})
-        count = min(len(x), batches.steps * batch_size)
-        results: list = []
+        outputs: list[list] = []
 
         def step(index: int, batch: tuple):
             parts = self.predict_step(*batch)
-            if not results:
-                results.extend(xp.empty((count,) + part.shape[1:], dtype=part.dtype) for part in parts)
-            for result, part in zip(results, parts):
-                result[index * batch_size:index * batch_size + len(part)] = part
+            outputs.append(parts)
             return parts if len(parts) > 1 else parts[0]
 
         callback_list.call("on_predict_begin", {})
         self._run_batches("predict", batches.epoch(), step, callback_list)
         callback_list.call("on_predict_end", {})
+        if not outputs:
+            raise ValueError("`predict` received no batch: the generator was exhausted.")
+        results = [xp.concatenate(parts) for parts in zip(*outputs)]
         return results if len(results) > 1 else results[0]
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight: dict | None = None, return_dict: bool = False):
