@@ -23,10 +23,10 @@ from .datasets.preprocessing import to_categorical
 from .model_diagram import plot_model
 from .py_dataset import PyDataset
 from .serialization import serialize
-from .validation import check_bool, check_int, check_non_negative_int
+from .validation import check_bool, check_int, check_non_negative_int, check_one_of
 
-__all__ = ["InterruptRequest", "PyDataset", "deferred_interrupt", "normalize", "plot_model", "serialize", "set_random_seed",
-           "split_dataset", "to_categorical"]
+__all__ = ["InterruptRequest", "PyDataset", "deferred_interrupt", "normalize", "pad_sequences", "plot_model",
+           "serialize", "set_random_seed", "split_dataset", "to_categorical"]
 
 
 def normalize(x, axis: int = -1, order: int = 2):
@@ -57,6 +57,59 @@ class InterruptRequest:
 
     def __init__(self) -> None:
         self.requested = False
+
+
+def pad_sequences(sequences, maxlen: int | None = None, dtype="int32", padding: str = "pre", truncating: str = "pre",
+                  value=0.0):
+    """Sequences of different lengths as one array (samples, maxlen, ...), as Keras' ``pad_sequences``.
+
+    Args:
+        sequences: a list of sequences (lists or arrays; each step a number, or an array of one shape).
+        maxlen: the length of every row (default the longest sequence's); longer sequences are cut.
+        dtype: of the result (default 'int32', for word or character indices).
+        padding: 'pre' (default) or 'post': where the ``value`` steps go, before or after each sequence.
+        truncating: 'pre' (default) or 'post': cut a long sequence's first or last steps.
+        value: the padding value (0: what ``Embedding(mask_zero=True)`` masks).
+
+    Every sequence is placed with one scatter: no loop over the samples beyond reading the list.
+
+    Example:
+        >>> pad_sequences([[1], [2, 3], [4, 5, 6]])
+        array([[0, 0, 1],
+               [0, 2, 3],
+               [4, 5, 6]], dtype=int32)
+        >>> pad_sequences([[1], [2, 3], [4, 5, 6]], maxlen=2, padding="post", truncating="post")
+        array([[1, 0],
+               [2, 3],
+               [4, 5]], dtype=int32)
+    """
+    if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__len__"):
+        raise TypeError(f"`sequences` must be a list of sequences. Received: {type(sequences).__name__}")
+    check_one_of("padding", padding, ("pre", "post"))
+    check_one_of("truncating", truncating, ("pre", "post"))
+    maxlen = check_non_negative_int("maxlen", maxlen, allow_none=True)
+    arrays = []
+    for index, sequence in enumerate(sequences):
+        if not hasattr(sequence, "__len__") or isinstance(sequence, (str, bytes)):
+            raise ValueError(f"`sequences` must be a list of sequences; item {index} is {sequence!r}.")
+        arrays.append(xp.asarray(sequence, dtype=dtype))
+    lengths = xp.array([len(array) for array in arrays], dtype=xp.int64)
+    shapes = {array.shape[1:] for array in arrays if len(array)}
+    if len(shapes) > 1:
+        raise ValueError(f"Every step of every sequence must have one shape. Received step shapes {sorted(shapes)}.")
+    step_shape = shapes.pop() if shapes else ()
+    width = int(lengths.max(initial=0)) if maxlen is None else maxlen
+    result = xp.full((len(arrays), width) + step_shape, value, dtype=dtype)
+    kept = xp.minimum(lengths, width)
+    if not kept.sum():
+        return result
+    flat = xp.concatenate([array.reshape((len(array),) + step_shape) for array in arrays])
+    first_source = xp.cumsum(lengths) - lengths + (lengths - kept if truncating == "pre" else 0)
+    first_column = width - kept if padding == "pre" else xp.zeros_like(kept)
+    rows = xp.repeat(xp.arange(len(arrays)), kept)
+    within = xp.arange(int(kept.sum())) - xp.repeat(xp.cumsum(kept) - kept, kept)
+    result[rows, xp.repeat(first_column, kept) + within] = flat[xp.repeat(first_source, kept) + within]
+    return result
 
 
 def split_dataset(dataset, left_size=None, right_size=None, shuffle: bool = False, seed: int | None = None):

@@ -362,3 +362,32 @@ def test_functions_in_compile_train_as_their_classes_and_plain_metric_functions_
         model.compile("sgd", lambda t, p: (t - p) ** 2)
     with pytest.raises(ValueError, match="axis"):
         redes.losses.categorical_crossentropy(np.eye(2), np.eye(2) * 0.5 + 0.25, axis=0)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"maxlen": 4}, {"padding": "post"}, {"maxlen": 4, "truncating": "post"},
+                                    {"maxlen": 4, "truncating": "post", "padding": "post", "value": -1},
+                                    {"dtype": "float32", "maxlen": 9}])
+def test_pad_sequences_matches_keras(kwargs):
+    from helpers import import_tensorflow
+
+    import_tensorflow()
+    import keras
+
+    rng = np.random.default_rng(0)
+    sequences = [list(rng.integers(1, 9, n)) for n in (0, 3, 7, 1, 5)]
+    ours, theirs = redes.utils.pad_sequences(sequences, **kwargs), keras.utils.pad_sequences(sequences, **kwargs)
+    np.testing.assert_array_equal(ours, theirs)
+    assert ours.dtype == theirs.dtype
+    steps = [rng.random((n, 2)) for n in (2, 4)]  # each step a vector
+    kwargs = {**kwargs, "dtype": "float64"}
+    np.testing.assert_array_equal(redes.utils.pad_sequences(steps, **kwargs), keras.utils.pad_sequences(steps, **kwargs))
+
+
+def test_pad_sequences_errors():
+    with pytest.raises(ValueError, match="padding"):
+        redes.utils.pad_sequences([[1]], padding="middle")
+    with pytest.raises(ValueError, match="item 1"):
+        redes.utils.pad_sequences([[1], 2])
+    with pytest.raises(ValueError, match="one shape"):
+        redes.utils.pad_sequences([np.zeros((2, 3)), np.zeros((2, 4))], dtype="float32")
+    assert redes.utils.pad_sequences([[], []]).shape == (2, 0)
