@@ -9,16 +9,30 @@ Example:
 from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, optimizers, plotting,
                regularizers, serialization, utils, validation)
 from .backend import floatx, set_floatx, set_random_seed
-from .layers import Input
+from .initializers import Initializer
+from .layers import Input, Layer
+from .losses import Loss
+from .metrics import Metric
 from .models import Functional, Model, RedeNeural, Sequential
+from .optimizers import Optimizer
+from .regularizers import Regularizer
 from .saving import load_model
 from .tensor import Tensor4D
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Functional", "Input", "Model", "RedeNeural", "Sequential", "Tensor4D",
-    "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "optimizers",
-    "plotting", "regularizers", "serialization", "utils", "validation", "floatx", "load_model", "set_floatx",
-    "set_random_seed",
-]
+
+def version() -> str:
+    """redes' version, as ``keras.version()``.
+
+    Example:
+        >>> version()
+        '0.1.0'
+    """
+    return __version__
+
+
+__all__ = ["Functional", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "RedeNeural",
+    "Regularizer", "Sequential", "Tensor4D", "activations", "callbacks", "datasets", "floatx", "initializers",
+    "layers", "load_model", "losses", "metrics", "optimizers", "plotting", "regularizers", "serialization",
+    "set_floatx", "set_random_seed", "utils", "validation", "version"]

@@ -32,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+from .serialization import kind_serializers
 import math
 
 import numpy
@@ -40,11 +41,11 @@ from . import backend, serialization
 from .backend import xp
 from .validation import check_float, check_non_negative_int
 
-__all__ = [
-    "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer", "LecunNormal",
-    "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal", "Zeros", "compute_fans",
-    "get",
-]
+__all__ = ["Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer",
+    "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal",
+    "Zeros", "compute_fans", "constant", "deserialize", "get", "glorot_normal", "glorot_uniform", "he_normal",
+    "he_uniform", "identity", "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal",
+    "random_uniform", "serialize", "truncated_normal", "zeros"]
 
 _TRUNCATED_STD = 0.87962566103423978
 
@@ -435,6 +436,15 @@ _REGISTRY = {
     "identity": Identity,
 }
 
+
+# Keras' lower-case names for the same classes (keras.initializers.glorot_uniform is GlorotUniform)
+zeros, ones, constant, identity, orthogonal = Zeros, Ones, Constant, Identity, Orthogonal
+glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
+lecun_uniform, lecun_normal = LecunUniform, LecunNormal
+random_uniform, random_normal, truncated_normal = RandomUniform, RandomNormal, TruncatedNormal
+
+
+serialize, deserialize = kind_serializers("initializer")  # Keras' names
 
 def get(identifier) -> Initializer:
     """Return an initializer from a name ('he_normal'), an Initializer, or a callable(shape, dtype).

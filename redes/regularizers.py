@@ -13,7 +13,7 @@ from . import serialization
 from .backend import xp
 from .validation import check_float
 
-__all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2"]
+__all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize"]
 
 
 class Regularizer:
@@ -123,6 +123,8 @@ l1_l2 = L1L2
 
 _REGISTRY = {"l1": L1, "l2": L2, "l1_l2": L1L2}
 
+
+serialize, deserialize = serialization.kind_serializers("regularizer")  # Keras' names
 
 def get(identifier) -> Regularizer | None:
     """Return a regularizer from None, a name ('l1', 'l2', 'l1_l2', with Keras' defaults) or a Regularizer.

@@ -35,16 +35,19 @@ import numpy
 
 from . import backend
 from ._files import fsync_directory
-from .serialization import custom_object_scope, deserialize, get_custom_objects, register_serializable, serialize
+from .serialization import (custom_object_scope, deserialize, get_custom_objects, get_registered_name,
+                            get_registered_object, register_serializable, serialize)
 
-__all__ = ["atomic_write", "custom_object_scope", "deserialize", "deserialize_keras_object", "get_custom_objects",
-           "load_model", "load_weights", "register_keras_serializable", "register_serializable", "restore_training",
-           "save_model", "save_weights", "serialize", "serialize_keras_object"]
+__all__ = ["CustomObjectScope", "atomic_write", "custom_object_scope", "deserialize", "deserialize_keras_object",
+    "get_custom_objects", "get_registered_name", "get_registered_object", "load_model", "load_weights",
+    "register_keras_serializable", "register_serializable", "restore_training", "save_model", "save_weights",
+    "serialize", "serialize_keras_object"]
 
 # Keras 3's names (``keras.saving``) for the same functions.
 register_keras_serializable = register_serializable
 serialize_keras_object = serialize
 deserialize_keras_object = deserialize
+CustomObjectScope = custom_object_scope
 
 if TYPE_CHECKING:  # models call saving; saving needs no model class at run time
     from .models import Model

@@ -114,6 +114,44 @@ def find_custom_object(name: str):
     return objects.get(name, _REGISTERED.get(name))
 
 
+def get_registered_object(name: str, custom_objects: dict | None = None, module_objects: dict | None = None):
+    """The object registered (or in a ``custom_object_scope``) under ``name``, else in ``custom_objects`` or
+    ``module_objects``; None if none holds it (Keras' ``get_registered_object``).
+
+    Example:
+        >>> get_registered_object("nothing here") is None
+        True
+    """
+    found = find_custom_object(name)
+    if found is not None:
+        return found
+    for objects in (custom_objects, module_objects):
+        if objects and name in objects:
+            return objects[name]
+    return None
+
+
+def kind_serializers(kind: str):
+    """``(serialize, deserialize)`` for one kind of object, Keras' ``losses.serialize`` / ``losses.deserialize`` and
+    their namesakes in the other modules: the config dict, and the object rebuilt from it.
+
+    Example:
+        >>> serialize_loss, deserialize_loss = kind_serializers("loss")
+    """
+    def serialize_kind(obj) -> dict:
+        return serialize(obj)
+
+    def deserialize_kind(config, custom_objects: dict | None = None):
+        return deserialize(config, custom_objects=custom_objects, kind=kind)
+
+    serialize_kind.__doc__ = (f"The plain-JSON config of a {kind} (``redes.serialization.serialize``), as Keras'.\n\n"
+                              f"    Example:\n        >>> config = serialize(obj)\n")
+    deserialize_kind.__doc__ = (f"The {kind} rebuilt from ``serialize``'s config (``custom_objects`` for your own "
+                                f"classes), as Keras'.\n\n    Example:\n        >>> obj = deserialize(config)\n")
+    serialize_kind.__name__, deserialize_kind.__name__ = "serialize", "deserialize"
+    return serialize_kind, deserialize_kind
+
+
 def get_registered_name(cls) -> str:
     """The name a class is saved under: ``"package>Name"`` if registered, else its class name.
 

@@ -22,11 +22,59 @@ from .backend import rng, set_random_seed, xp
 from .datasets.preprocessing import to_categorical
 from .model_diagram import plot_model
 from .py_dataset import PyDataset
-from .serialization import serialize
+from .layers.node import SymbolicTensor
+from .serialization import (custom_object_scope, deserialize, get_custom_objects, get_registered_name,
+                            get_registered_object, register_serializable, serialize)
 from .validation import check_bool, check_int, check_non_negative_int, check_one_of
 
-__all__ = ["InterruptRequest", "PyDataset", "deferred_interrupt", "normalize", "pad_sequences", "plot_model",
-           "serialize", "set_random_seed", "split_dataset", "to_categorical"]
+__all__ = ["CustomObjectScope", "InterruptRequest", "PyDataset", "Sequence", "custom_object_scope",
+    "deferred_interrupt", "deserialize_keras_object", "get_custom_objects", "get_registered_name",
+    "get_registered_object", "is_keras_tensor", "normalize", "pack_x_y_sample_weight", "pad_sequences",
+    "plot_model", "register_keras_serializable", "serialize", "serialize_keras_object", "set_random_seed",
+    "split_dataset", "to_categorical", "unpack_x_y_sample_weight"]
+
+
+# Keras' names (keras.utils) for what redes keeps elsewhere
+register_keras_serializable, serialize_keras_object, deserialize_keras_object = register_serializable, serialize, deserialize
+CustomObjectScope = custom_object_scope
+Sequence = PyDataset  # Keras 2's name
+
+
+def is_keras_tensor(x) -> bool:
+    """Whether ``x`` is a symbolic tensor of a graph (an Input's, or a layer's output), as Keras'.
+
+    Example:
+        >>> from redes import Input
+        >>> is_keras_tensor(Input((3,)).output), is_keras_tensor(np.zeros(3))
+        (True, False)
+    """
+    return isinstance(x, SymbolicTensor)
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None) -> tuple:
+    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``: a batch as ``fit`` takes it from a PyDataset (Keras').
+
+    Example:
+        >>> pack_x_y_sample_weight(1, 2)
+        (1, 2)
+    """
+    if y is None:
+        return (x,)
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data) -> tuple:
+    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``; None where absent.
+
+    Example:
+        >>> unpack_x_y_sample_weight((1, 2))
+        (1, 2, None)
+    """
+    if not isinstance(data, tuple):
+        return data, None, None
+    if not 1 <= len(data) <= 3:
+        raise ValueError(f"A batch is x, (x,), (x, y) or (x, y, sample_weight). Received a tuple of {len(data)}.")
+    return (*data, *(None,) * (3 - len(data)))
 
 
 def normalize(x, axis: int = -1, order: int = 2):

@@ -391,3 +391,28 @@ def test_pad_sequences_errors():
     with pytest.raises(ValueError, match="one shape"):
         redes.utils.pad_sequences([np.zeros((2, 3)), np.zeros((2, 4))], dtype="float32")
     assert redes.utils.pad_sequences([[], []]).shape == (2, 0)
+
+
+def test_keras_other_names_for_the_same_objects():
+    from redes import initializers, layers as L, saving, utils
+
+    assert (redes.Layer, redes.Loss, redes.Metric) == (L.Layer, redes.losses.Loss, redes.metrics.Metric)
+    assert (redes.Optimizer, redes.Initializer, redes.Regularizer) == (
+        redes.optimizers.Optimizer, initializers.Initializer, redes.regularizers.Regularizer)
+    assert redes.version() == redes.__version__ and redes.models.save_model is saving.save_model
+    assert (L.Convolution2D, L.MaxPool2D, L.AvgPool1D, L.GlobalAvgPool2D, L.InputLayer) == (
+        L.Conv2D, L.MaxPooling2D, L.AveragePooling1D, L.GlobalAveragePooling2D, L.Input)
+    assert (initializers.glorot_uniform, initializers.zeros) == (initializers.GlorotUniform, initializers.Zeros)
+    assert utils.Sequence is utils.PyDataset and utils.CustomObjectScope is saving.CustomObjectScope
+    assert utils.register_keras_serializable is saving.register_keras_serializable
+    a, b = redes.Input((3,)).output, redes.Input((3,)).output
+    assert type(L.add([a, b]).layer) is L.Add and L.concatenate([a, b]).shape == (6,)
+    assert L.average([a, b]).shape == L.multiply([a, b]).shape == L.subtract([a, b]).shape == (3,)
+    assert utils.is_keras_tensor(a) and not utils.is_keras_tensor(np.zeros(3))
+    assert utils.unpack_x_y_sample_weight(utils.pack_x_y_sample_weight(1, 2, 3)) == (1, 2, 3)
+    assert utils.get_registered_object("nope", custom_objects={"nope": 5}) == 5
+    for module, obj in ((redes.losses, redes.losses.Huber(0.3)), (redes.metrics, redes.metrics.BinaryAccuracy()),
+                        (redes.optimizers, redes.optimizers.AdamW(2e-3)), (initializers, initializers.HeNormal(seed=1)),
+                        (redes.regularizers, redes.regularizers.L2(0.1))):
+        again = module.deserialize(module.serialize(obj))
+        assert type(again) is type(obj) and again.get_config() == obj.get_config()

@@ -212,6 +212,51 @@ class Concatenate(_Merge):
         return {**super().get_config(), "axis": self.axis}
 
 
+def add(inputs: list, **kwargs):
+    """``Add(**kwargs)(inputs)``: Keras' functional form.
+
+    Example:
+        >>> a, b = Input((3,)), Input((3,)); y = add([a, b])
+    """
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs: list, **kwargs):
+    """``Subtract(**kwargs)(inputs)``: Keras' functional form.
+
+    Example:
+        >>> a, b = Input((3,)), Input((3,)); y = subtract([a, b])
+    """
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs: list, **kwargs):
+    """``Multiply(**kwargs)(inputs)``: Keras' functional form.
+
+    Example:
+        >>> a, b = Input((3,)), Input((3,)); y = multiply([a, b])
+    """
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs: list, **kwargs):
+    """``Average(**kwargs)(inputs)``: Keras' functional form.
+
+    Example:
+        >>> a, b = Input((3,)), Input((3,)); y = average([a, b])
+    """
+    return Average(**kwargs)(inputs)
+
+
+def concatenate(inputs: list, axis: int = -1, **kwargs):
+    """``Concatenate(axis=axis, **kwargs)(inputs)``: Keras' functional form.
+
+    Example:
+        >>> a, b = Input((3,)), Input((2,)); y = concatenate([a, b])
+    """
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
 def _combined_mask(xs: list[Tensor4D]):
     """The OR of the inputs' masks (a step is kept where some input keeps it), as Keras' merge layers;
     None when an input has no mask (it keeps every step)."""

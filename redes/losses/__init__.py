@@ -23,6 +23,7 @@ those same two methods. Each class docstring gives its equations.
 
 from __future__ import annotations
 
+from ..serialization import kind_serializers
 from .base import Loss
 from .functions import (binary_crossentropy, categorical_crossentropy, categorical_hinge, huber, kl_divergence,
                         log_cosh, loss_of_function, mean_absolute_error, mean_squared_error,
@@ -32,13 +33,11 @@ from .probabilistic import BinaryCrossentropy, CategoricalCrossentropy, KLDiverg
 from .regression import (Huber, LogCosh, MeanAbsoluteError, MeanSquaredError, MeanSquaredLogarithmicError,
                          RootMeanSquaredError)
 
-__all__ = [
-    "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "Huber", "KLDivergence", "LogCosh", "Loss",
-    "MeanAbsoluteError", "MeanSquaredError", "MeanSquaredLogarithmicError", "RootMeanSquaredError",
-    "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy", "categorical_hinge", "get",
-    "huber", "kl_divergence", "log_cosh", "mean_absolute_error", "mean_squared_error", "mean_squared_logarithmic_error",
-    "sparse_categorical_crossentropy",
-]
+__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "Huber", "KLDivergence", "LogCosh",
+    "Loss", "MeanAbsoluteError", "MeanSquaredError", "MeanSquaredLogarithmicError", "RootMeanSquaredError",
+    "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy", "categorical_hinge",
+    "deserialize", "get", "huber", "kl_divergence", "log_cosh", "mean_absolute_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "serialize", "sparse_categorical_crossentropy"]
 
 _REGISTRY = {
     cls.default_name: cls
@@ -50,6 +49,8 @@ _ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "msle": "
             "rmse": "root_mean_squared_error", "huber": "huber_loss", "logcosh": "log_cosh", "kld": "kl_divergence",
             "kullback_leibler_divergence": "kl_divergence"}
 
+
+serialize, deserialize = kind_serializers("loss")  # Keras' names
 
 def get(identifier) -> Loss:
     """Return a loss from its Keras name ('mse', 'sparse_categorical_crossentropy', ...), a Loss, or one of

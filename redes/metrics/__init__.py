@@ -12,6 +12,7 @@ and configs name this package as the module, so saved files do not depend on the
 
 from __future__ import annotations
 
+from ..serialization import kind_serializers
 from .. import losses
 from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, huber, kl_divergence,
                       log_cosh, mean_absolute_error, mean_squared_error, mean_squared_logarithmic_error,
@@ -25,15 +26,14 @@ from .functions import (binary_accuracy, categorical_accuracy, sparse_categorica
 from .regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
 from .top_k import SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy
 
-__all__ = [
-    "AutoAccuracy", "BinaryAccuracy", "CategoricalAccuracy", "ConfusionMatrix", "F1Score", "Mean", "MeanAbsoluteError",
-    "MeanSquaredError", "Metric", "MetricVariable", "Precision", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
-    "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "MeanMetricWrapper", "binary_accuracy",
-    "binary_crossentropy", "categorical_accuracy", "categorical_crossentropy", "categorical_hinge", "get", "huber",
-    "kl_divergence", "log_cosh", "mean_absolute_error", "mean_squared_error", "mean_squared_logarithmic_error",
+__all__ = ["AutoAccuracy", "BinaryAccuracy", "CategoricalAccuracy", "ConfusionMatrix", "F1Score", "Mean",
+    "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "MetricVariable", "Precision",
+    "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
+    "TopKCategoricalAccuracy", "binary_accuracy", "binary_crossentropy", "categorical_accuracy",
+    "categorical_crossentropy", "categorical_hinge", "deserialize", "get", "huber", "kl_divergence", "log_cosh",
+    "mean_absolute_error", "mean_squared_error", "mean_squared_logarithmic_error", "serialize",
     "sparse_categorical_accuracy", "sparse_categorical_crossentropy", "sparse_top_k_categorical_accuracy",
-    "top_k_categorical_accuracy",
-]
+    "top_k_categorical_accuracy"]
 
 _REGISTRY = {
     "sparse_categorical_accuracy": SparseCategoricalAccuracy,
@@ -75,6 +75,8 @@ def _class_score_for(name: str, loss) -> Metric:
     categorical = isinstance(loss, (losses.CategoricalCrossentropy, losses.SparseCategoricalCrossentropy))
     return _CLASS_SCORE_NAMES[name](average="macro" if categorical else "binary", name=name)
 
+
+serialize, deserialize = kind_serializers("metric")  # Keras' names
 
 def get(identifier, loss=None) -> Metric:
     """Return a metric from a name, a Metric, or a function ``fn(y_true, y_pred)`` of per-sample values

@@ -13,6 +13,7 @@ By name: 'sgd', 'gd' (plain full-batch gradient descent), 'adam', 'adamw', 'nada
 
 from __future__ import annotations
 
+from ..serialization import kind_serializers
 from . import schedules
 from .adadelta import Adadelta
 from .adagrad import Adagrad
@@ -29,9 +30,11 @@ from .sgd import SGD
 _OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "nadam": Nadam, "rmsprop": RMSprop, "adagrad": Adagrad,
                "adadelta": Adadelta, "adamax": Adamax, "lion": Lion, "gd": GD}
 
-__all__ = ["GD", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Lion", "Nadam", "Optimizer", "RMSprop",
-           "get", "schedules"]
+__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "GD", "Lion", "Nadam", "Optimizer", "RMSprop", "SGD",
+    "deserialize", "get", "schedules", "serialize"]
 
+
+serialize, deserialize = kind_serializers("optimizer")  # Keras' names
 
 def get(identifier: str | Optimizer) -> Optimizer:
     """An optimizer from a name ('sgd', 'gd', 'adam', 'adamw', 'nadam', 'adamax', 'adadelta', 'adagrad', 'rmsprop',
