@@ -8,8 +8,8 @@ import os
 import shutil
 
 from .. import saving
-from ..validation import check_bool, check_one_of, check_path, check_positive_int
-from .base import Callback
+from ..validation import check_bool, check_path
+from .base import Callback, SaveSchedule
 
 
 class BackupAndRestore(Callback):
@@ -42,17 +42,14 @@ class BackupAndRestore(Callback):
         if not backup_dir:
             raise ValueError(f"`backup_dir` must name a folder. Received: backup_dir={backup_dir!r}")
         self.backup_dir = check_path("backup_dir", backup_dir)
-        if isinstance(save_freq, str):
-            self.save_freq = check_one_of("save_freq", save_freq, ("epoch",))
-        else:
-            self.save_freq = check_positive_int("save_freq", save_freq)
+        self._schedule = SaveSchedule(save_freq)
+        self.save_freq = self._schedule.save_freq
         self.double_checkpoint = check_bool("double_checkpoint", double_checkpoint)
         self.delete_checkpoint = check_bool("delete_checkpoint", delete_checkpoint)
         self._path = os.path.join(self.backup_dir, "latest.redes")
-        self._batches_since_save = 0
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self._batches_since_save = 0
+        self._schedule.reset()
         candidates = [self._path, self._path + ".bkp"] if self.double_checkpoint else [self._path]
         existing = [path for path in candidates if os.path.exists(path)]
         for index, path in enumerate(existing):
@@ -66,15 +63,11 @@ class BackupAndRestore(Callback):
             return
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.save_freq == "epoch":
-            return
-        self._batches_since_save += 1
-        if self._batches_since_save >= self.save_freq:
-            self._batches_since_save = 0
+        if self._schedule.batch_done():
             self._save()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if self.save_freq == "epoch":
+        if self._schedule.per_epoch:
             self._save()
 
     def on_train_end(self, logs: dict | None = None) -> None:

@@ -5,6 +5,8 @@ epoch's logs; ``fit`` returns it).
 
 from __future__ import annotations
 
+from ..validation import check_one_of, check_positive_int
+
 
 class Callback:
     """Base class. Override the hooks you need; ``self.model`` and ``self.params`` are set by ``fit``,
@@ -87,6 +89,41 @@ class Callback:
 
     def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
         pass
+
+
+class SaveSchedule:
+    """When a saving callback saves: every epoch, or every ``save_freq`` training batches (Keras' ``save_freq``
+    of ModelCheckpoint and BackupAndRestore).
+
+    Example:
+        >>> schedule = SaveSchedule(2)
+        >>> [schedule.batch_done() for _ in range(4)]
+        [False, True, False, True]
+    """
+
+    def __init__(self, save_freq) -> None:
+        if isinstance(save_freq, str):
+            self.save_freq = check_one_of("save_freq", save_freq, ("epoch",))
+        else:
+            self.save_freq = check_positive_int("save_freq", save_freq)
+        self.reset()
+
+    @property
+    def per_epoch(self) -> bool:
+        return self.save_freq == "epoch"
+
+    def reset(self) -> None:
+        self._batches = 0
+
+    def batch_done(self) -> bool:
+        """Count a training batch; True when it is time to save (never with 'epoch')."""
+        if self.per_epoch:
+            return False
+        self._batches += 1
+        if self._batches < self.save_freq:
+            return False
+        self._batches = 0
+        return True
 
 
 class History(Callback):

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 import warnings
 
-from ..validation import check_bool, check_non_negative_int, check_one_of, check_path, check_positive_int
+from ..validation import check_bool, check_non_negative_int, check_path
+from .base import SaveSchedule
 from .monitor import MonitorCallback
 
 
@@ -38,26 +39,19 @@ class ModelCheckpoint(MonitorCallback):
         self.verbose = check_non_negative_int("verbose", verbose)
         self.save_best_only = check_bool("save_best_only", save_best_only)
         self.save_weights_only = check_bool("save_weights_only", save_weights_only)
-        if isinstance(save_freq, str):
-            self.save_freq = check_one_of("save_freq", save_freq, ("epoch",))
-        else:
-            self.save_freq = check_positive_int("save_freq", save_freq)
+        self._schedule = SaveSchedule(save_freq)
+        self.save_freq = self._schedule.save_freq
         self._current_epoch = 0
-        self._batches_since_save = 0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._current_epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.save_freq == "epoch":
-            return
-        self._batches_since_save += 1
-        if self._batches_since_save >= self.save_freq:
-            self._batches_since_save = 0
+        if self._schedule.batch_done():
             self._save(self._current_epoch, batch, logs)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if self.save_freq == "epoch":
+        if self._schedule.per_epoch:
             self._save(epoch, None, logs)
 
     def _file_path(self, epoch: int, batch: int | None, logs: dict) -> str:
