@@ -6,8 +6,9 @@ Example:
     >>> model.compile(optimizer=optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 """
 
-from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, optimizers, plotting,
+from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, ops, optimizers, plotting,
                regularizers, serialization, utils, validation)
+from .autodiff import GradientTape
 from .backend import floatx, set_floatx, set_random_seed
 from .layers import Input
 from .models import Functional, Model, RedeNeural, Sequential
@@ -17,8 +18,8 @@ from .tensor import Tensor4D
 __version__ = "0.1.0"
 
 __all__ = [
-    "Functional", "Input", "Model", "RedeNeural", "Sequential", "Tensor4D",
-    "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "optimizers",
+    "Functional", "GradientTape", "Input", "Model", "RedeNeural", "Sequential", "Tensor4D",
+    "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "ops", "optimizers",
     "plotting", "regularizers", "serialization", "utils", "validation", "floatx", "load_model", "set_floatx",
     "set_random_seed",
 ]

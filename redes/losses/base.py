@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from .. import backend
+from ..autodiff import tape
+from ..autodiff.traced import detach
 from ..backend import xp
 from ..validation import check_str
 
@@ -78,8 +80,26 @@ class Loss:
         self.name = check_str("name", name, allow_none=True) or self.default_name
 
     def __call__(self, y_true, y_pred) -> float:
-        """The mean loss over the batch, as a Python float."""
+        """The mean loss over the batch, as a Python float; under a recording GradientTape that traces
+        ``y_pred``, a 0-d traced array of y_pred's dtype (see ``_call_on_tape``)."""
+        if tape.RECORDING and tape.recording_tapes([y_pred]):
+            return self._call_on_tape(y_true, y_pred)
         return float(self._value(*self._prepare(y_true, y_pred)))
+
+    def _call_on_tape(self, y_true, y_pred):
+        """The loss as one node of the recording tapes: its VJP is dL/dy_pred from ``gradient``, computed with
+        the value. ``y_true`` is a constant: a traced one raises (no gradient reaches it), as second derivatives do."""
+        if tape.recording_tapes([y_true]):
+            raise NotImplementedError(f"{type(self).__name__} gives no gradient with respect to y_true, which a tape "
+                                      "traces here. Pass ops.stop_gradient(y_true) if it is a constant target, or "
+                                      "write the loss with redes.ops.")
+        y_true, plain = detach(y_true), detach(y_pred)
+        value, grad = self.value_and_gradient(y_true, plain)
+
+        def backward(grads: list) -> list:
+            tape.check_first_order(f"the loss {self.name}", [y_pred, *grads])
+            return [detach(grads[0]) * grad]
+        return tape.record(xp.asarray(value, dtype=grad.dtype), [y_pred], backward)
 
     def gradient(self, y_true, y_pred):
         """dL/dy_pred of the mean loss: y_pred's shape and dtype."""
