@@ -12,7 +12,7 @@ import pytest
 import redes
 from redes.layers import Layer, SymbolicTensor
 
-PUBLIC_MODULES = ["layers", "losses", "metrics", "optimizers", "optimizers.schedules", "activations",
+PUBLIC_MODULES = ["layers", "losses", "metrics", "ops", "optimizers", "optimizers.schedules", "activations",
                   "initializers", "regularizers", "callbacks", "datasets", "plotting", "utils", "validation"]
 
 

@@ -49,7 +49,10 @@ class GradientTape:
 
     Under a tape, use ``redes.ops`` (or NumPy's ufuncs and Python's operators on traced arrays, which are
     routed to them); a NumPy function with no differentiable counterpart on a traced array raises a
-    TypeError. Built-in layers and losses are each one node whose VJP is their hand-written backward.
+    TypeError. A watched plain array is matched by identity, so only redes ops see it: write
+    ``ops.multiply(w, w)``, or take its Traced view ``t = ops.convert_to_tensor(w)`` and write ``t * t``
+    (``w * w`` on the plain array is NumPy's alone, a constant to the tape). Layer weights read as
+    ``layer.kernel`` under the tape are Traced views already. Built-in layers and losses are each one node whose VJP is their hand-written backward.
     Nested tapes: an inner tape's ops, and the VJPs it runs in ``gradient``, are recorded on the outer
     one, so second derivatives of ops work; through a built-in layer or loss they raise.
 

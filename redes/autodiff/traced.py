@@ -45,17 +45,21 @@ class Traced(np.ndarray):
     """A NumPy array that recording GradientTapes follow: the output of a recorded op, or a watched weight.
 
     It is an ``np.ndarray`` (a view, no copy): shape, dtype, ``float()``, ``tolist()`` work as usual.
+    A watched *plain* array is traced by identity, through redes ops only: ``x * x`` on it is NumPy's
+    business and never reaches redes. ``ops.convert_to_tensor(x)`` under the tape gives its Traced view
+    (a layer's weight read as ``layer.kernel`` is one already).
     NumPy's ufuncs and Python's operators on it (``+ - * / ** @``, unary minus, ``np.exp``, comparisons)
     and NumPy functions with a redes counterpart (``np.sum``, ``np.concatenate``, ...) run as the redes
     op, so the tape records them; indexing (``x[1:, 0]``) is recorded too. Anything else raises a TypeError
     while a tape records, as do in-place changes (``x += 1``, ``x[0] = 0``) at any time.
 
     Example:
-        >>> from redes import GradientTape
+        >>> from redes import GradientTape, ops
         >>> x = np.array([1.0, 2.0])
         >>> with GradientTape() as tape:
         ...     tape.watch(x)
-        ...     y = (x * x)[1]
+        ...     t = ops.convert_to_tensor(x)  # the watched array as a Traced view
+        ...     y = (t * t)[1]
         >>> type(y).__name__, tape.gradient(y, x)
         ('Traced', array([0., 4.]))
     """

@@ -272,13 +272,21 @@ class Layer:
     def __getattr__(self, name: str):
         weights = self.__dict__.get("_weights")
         if weights is not None and name in weights:
-            if tape.RECORDING and self._weight_trainable[name] and self.trainable:
-                tape.watch_accessed([weights[name]])
-            return tape.seen(weights[name]) if tape.RECORDING else weights[name]
+            return self._weight_on_tape(name) if tape.RECORDING else weights[name]
         attribute = getattr(type(self), name, None)
         if isinstance(attribute, property):  # a property that raised AttributeError: raise its own message
             return attribute.fget(self)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _weight_on_tape(self, name: str):
+        """The weight ``name`` read under a recording GradientTape: watched if trainable (the tapes'
+        ``watch_accessed_variables``), and returned as a Traced view where a tape traces it, so that
+        Python's operators on it (``x @ self.kernel + self.bias``) are recorded. The array itself, which
+        optimizers update in place, stays in ``weights``."""
+        weight = self._weights[name]
+        if self._weight_trainable[name] and self.trainable:
+            tape.watch_accessed([weight])
+        return tape.seen(weight)
 
     def _trainable_names(self) -> list[str]:
         if not self.trainable:

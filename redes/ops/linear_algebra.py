@@ -78,7 +78,7 @@ def dot(x1, x2):
 
     Example:
         >>> dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
-        np.float64(11.0)
+        array(11.)
     """
     if np.ndim(x1) == 0 or np.ndim(x2) == 0:
         return multiply(x1, x2)
