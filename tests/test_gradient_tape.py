@@ -233,6 +233,16 @@ def test_second_derivatives_through_a_built_in_layer_raise():
     del outer
 
 
+def test_a_built_in_loss_refuses_a_traced_target():
+    x, = _watched([[0.5, 0.2]])
+    with GradientTape() as tape:
+        tape.watch(x)
+        with pytest.raises(NotImplementedError, match="y_true"):
+            losses.MeanSquaredError()(ops.tanh(x), ops.square(x))
+        loss = losses.MeanSquaredError()(ops.stop_gradient(ops.tanh(x)), ops.square(x))
+    np.testing.assert_allclose(tape.gradient(loss, x), (x ** 2 - np.tanh(x)) * 2 * x, rtol=1e-14)
+
+
 def test_regularization_penalties_are_differentiable_through_model_losses():
     model, (x, y) = _mlp(kernel_regularizer="l2"), _data()
     loss_fn = losses.SparseCategoricalCrossentropy()

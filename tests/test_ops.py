@@ -39,6 +39,7 @@ CASES = [
     Case("divide", lambda o, a, b: o.divide(a, b), [(3, 4), (4,)], positive=True),
     Case("power", lambda o, a, b: o.power(a, b), [(3, 4), (4,)], positive=True),
     Case("operators", lambda o, a, b: (a * b - a / (b + 3.0)) ** 2 @ o.transpose(b) @ a + (-a), [(3, 4), (3, 4)]),
+    Case("reciprocal", lambda o, x: o.reciprocal(x) + x ** -1, [(3, 4)], positive=True),
     Case("negative", lambda o, x: o.negative(x), [(3, 4)]),
     Case("square", lambda o, x: o.square(x), [(3, 4)]),
     Case("sqrt", lambda o, x: o.sqrt(x), [(3, 4)], positive=True),

@@ -21,8 +21,8 @@ Example:
 """
 
 from .arithmetic import (abs, absolute, add, clip, divide, equal, exp, greater, greater_equal, less, less_equal,
-                         log, log1p, maximum, minimum, multiply, negative, not_equal, power, sqrt, square,
-                         subtract, where)
+                         log, log1p, maximum, minimum, multiply, negative, not_equal, power, reciprocal, sqrt,
+                         square, subtract, where)
 from .core import cast, convert_to_numpy, convert_to_tensor, shape, stop_gradient
 from .linear_algebra import dot, einsum, matmul, norm, tensordot
 from .nn import elu, gelu, leaky_relu, log_softmax, one_hot, relu, sigmoid, silu, softmax, softplus, tanh
@@ -32,7 +32,7 @@ from .shapes import (broadcast_to, concatenate, expand_dims, reshape, split, squ
 
 __all__ = [
     "abs", "absolute", "add", "clip", "divide", "equal", "exp", "greater", "greater_equal", "less", "less_equal",
-    "log", "log1p", "maximum", "minimum", "multiply", "negative", "not_equal", "power", "sqrt", "square",
+    "log", "log1p", "maximum", "minimum", "multiply", "negative", "not_equal", "power", "reciprocal", "sqrt", "square",
     "subtract", "where",
     "cast", "convert_to_numpy", "convert_to_tensor", "shape", "stop_gradient",
     "dot", "einsum", "matmul", "norm", "tensordot",

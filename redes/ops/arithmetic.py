@@ -77,6 +77,17 @@ def power(x1, x2):
     return np.power(x1, x2)
 
 
+@op(lambda g, y, x: [-g * y * y], ufunc=np.reciprocal)
+def reciprocal(x):
+    """1/x (also ``x ** -1``). Gradient: d/dx = −1/x² = −y².
+
+    Example:
+        >>> reciprocal(np.array([2.0, 4.0]))
+        array([0.5 , 0.25])
+    """
+    return np.reciprocal(x)
+
+
 @op(lambda g, y, x: [-g], ufunc=np.negative)
 def negative(x):
     """−x. Gradient: d/dx = −1.
