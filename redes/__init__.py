@@ -7,7 +7,7 @@ Example:
 """
 
 from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, ops, optimizers, plotting,
-               regularizers, serialization, utils, validation)
+               random, regularizers, serialization, utils, validation)
 from .autodiff import GradientTape
 from .backend import floatx, set_floatx, set_random_seed
 from .layers import Input
@@ -20,6 +20,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Functional", "GradientTape", "Input", "Model", "RedeNeural", "Sequential", "Tensor4D",
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "ops", "optimizers",
-    "plotting", "regularizers", "serialization", "utils", "validation", "floatx", "load_model", "set_floatx",
+    "plotting", "random", "regularizers", "serialization", "utils", "validation", "floatx", "load_model", "set_floatx",
     "set_random_seed",
 ]

@@ -13,7 +13,8 @@ import redes
 from redes.layers import Layer, SymbolicTensor
 
 PUBLIC_MODULES = ["layers", "losses", "metrics", "ops", "optimizers", "optimizers.schedules", "activations",
-                  "initializers", "regularizers", "callbacks", "datasets", "plotting", "utils", "validation"]
+                  "initializers", "regularizers", "callbacks", "datasets", "plotting", "random", "utils",
+                  "validation"]
 
 
 def _modules():

@@ -198,3 +198,35 @@ def test_not_differentiable_ops_return_plain_arrays_under_a_tape():
                    ops.stop_gradient(x), ops.convert_to_numpy(x), ops.one_hot(np.array([1]), 3)]
     assert all(type(r) is np.ndarray for r in results)
     assert ops.shape(x) == (1, 3)
+
+
+# ---------------------------------------------------------------------- redes.random
+def test_random_ops_follow_keras_seeds():
+    from redes import random, set_random_seed
+    assert random.normal((2, 3)).dtype == np.float32
+    np.testing.assert_array_equal(random.uniform((4,), seed=3), random.uniform((4,), seed=3))
+    seeds, again = random.SeedGenerator(7), random.SeedGenerator(7)
+    first = random.normal((4,), mean=2.0, stddev=0.5, dtype="float64", seed=seeds)
+    assert not np.array_equal(first, random.normal((4,), mean=2.0, stddev=0.5, dtype="float64", seed=seeds))
+    np.testing.assert_array_equal(first, random.normal((4,), mean=2.0, stddev=0.5, dtype="float64", seed=again))
+    set_random_seed(0)
+    a = random.uniform((3,), minval=-1.0, maxval=1.0)
+    set_random_seed(0)
+    np.testing.assert_array_equal(a, random.uniform((3,), minval=-1.0, maxval=1.0))
+    with pytest.raises(TypeError, match="seed"):
+        random.normal((2,), seed=1.5)
+
+
+def test_dropout_is_differentiable_and_shares_draws_along_noise_shape():
+    from redes import random
+    x = np.random.default_rng(0).standard_normal((64, 8))
+    with GradientTape() as tape:
+        tape.watch(x)
+        y = random.dropout(x, 0.25, noise_shape=(1, 8), seed=2)
+        loss = ops.sum(y)
+    kept = y != 0
+    assert (kept == kept[:1]).all() and 0 < kept[0].sum() < 8
+    np.testing.assert_allclose(y[kept], x[kept] / 0.75)
+    np.testing.assert_allclose(tape.gradient(loss, x), kept / 0.75)
+    with pytest.raises(ValueError, match="rate"):
+        random.dropout(x, 1.0)
