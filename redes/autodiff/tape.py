@@ -172,11 +172,10 @@ def record(outputs, inputs: list, backward: Callable[[list], list], tapes: list 
     no tape traces an input). ``outputs`` is an array or a list of them; ``backward`` maps a list of
     output gradients to one gradient (or None) per input."""
     tapes = recording_tapes(inputs) if tapes is None else tapes
-    several = isinstance(outputs, list)
-    values = outputs if several else [outputs]
     if not tapes:
         return outputs
-    traced = [np.asarray(value).view(Traced) for value in values]
+    several = isinstance(outputs, list)
+    traced = [np.asarray(value).view(Traced) for value in (outputs if several else [outputs])]
     node = Node(traced, list(inputs), backward)
     for tape in tapes:
         tape._add(node)
