@@ -9,10 +9,10 @@ import weakref
 import numpy as np
 import pytest
 
-from helpers import assert_parity, keras_floatx
+from helpers import assert_parity, import_tensorflow, keras_floatx
 from redes import GradientTape, Sequential, floatx, layers, losses, ops, optimizers, set_floatx
 from redes.layers import Layer
-from tolerances import FLOAT64_RTOL, MULTISTEP_FLOAT32_RTOL
+from tolerances import FLOAT64_RTOL, LOSS_FLOAT64_VALUE_RTOL, MULTISTEP_FLOAT32_RTOL
 
 
 @pytest.fixture(autouse=True)
@@ -241,6 +241,36 @@ def test_a_built_in_loss_refuses_a_traced_target():
             losses.MeanSquaredError()(ops.tanh(x), ops.square(x))
         loss = losses.MeanSquaredError()(ops.stop_gradient(ops.tanh(x)), ops.square(x))
     np.testing.assert_allclose(tape.gradient(loss, x), (x ** 2 - np.tanh(x)) * 2 * x, rtol=1e-14)
+
+
+LOSS_FUNCTIONS = ["mean_squared_error", "mean_absolute_error", "mean_squared_logarithmic_error", "huber", "log_cosh",
+                  "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+                  "kl_divergence", "categorical_hinge"]
+
+
+@pytest.mark.parametrize("name", LOSS_FUNCTIONS)
+def test_loss_functions_are_differentiable_as_keras_loss_functions(name):
+    """Per-sample values (Keras' loss functions) weighted by a random upstream, against keras.losses."""
+    tf = import_tensorflow()
+    import keras
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 4))
+    labels = rng.integers(0, 4, 6)
+    targets = labels if name.startswith("sparse") else np.eye(4)[labels] * 0.8 + 0.05
+    upstream = rng.standard_normal(6)
+    with GradientTape() as tape:
+        tape.watch(x)
+        values = getattr(losses, name)(targets, ops.softmax(x))
+        loss = ops.sum(values * upstream)
+    x_tf = tf.constant(x)
+    with tf.GradientTape() as tf_tape:
+        tf_tape.watch(x_tf)
+        values_tf = getattr(keras.losses, name)(targets, tf.nn.softmax(x_tf))
+        loss_tf = tf.reduce_sum(values_tf * upstream)
+    value_tol = LOSS_FLOAT64_VALUE_RTOL.get(name, FLOAT64_RTOL)  # log_cosh: Keras' log 2 in float32
+    assert_parity(f"losses.{name} values on a tape", "float64", values, values_tf.numpy(), value_tol)
+    assert_parity(f"losses.{name} gradient on a tape", "float64", tape.gradient(loss, x),
+                  tf_tape.gradient(loss_tf, x_tf).numpy(), FLOAT64_RTOL)
 
 
 def test_regularization_penalties_are_differentiable_through_model_losses():
