@@ -6,8 +6,9 @@ Example:
     >>> model.compile(optimizer=optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 """
 
-from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, optimizers, plotting,
-               regularizers, serialization, utils, validation)
+from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, ops, optimizers, plotting,
+               random, regularizers, serialization, utils, validation)
+from .autodiff import GradientTape
 from .backend import floatx, set_floatx, set_random_seed
 from .initializers import Initializer
 from .layers import Input, Layer
@@ -32,7 +33,10 @@ def version() -> str:
     return __version__
 
 
-__all__ = ["Functional", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "RedeNeural",
-    "Regularizer", "Sequential", "Tensor4D", "activations", "callbacks", "datasets", "floatx", "initializers",
-    "layers", "load_model", "losses", "metrics", "optimizers", "plotting", "regularizers", "serialization",
-    "set_floatx", "set_random_seed", "utils", "validation", "version"]
+__all__ = [
+    "Functional", "GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer",
+    "RedeNeural", "Regularizer", "Sequential", "Tensor4D",
+    "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "ops", "optimizers",
+    "plotting", "random", "regularizers", "serialization", "utils", "validation", "floatx", "load_model", "set_floatx",
+    "set_random_seed", "version",
+]

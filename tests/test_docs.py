@@ -12,8 +12,9 @@ import pytest
 import redes
 from redes.layers import Layer, SymbolicTensor
 
-PUBLIC_MODULES = ["layers", "losses", "metrics", "optimizers", "optimizers.schedules", "activations",
-                  "initializers", "regularizers", "callbacks", "datasets", "plotting", "utils", "validation"]
+PUBLIC_MODULES = ["layers", "losses", "metrics", "ops", "optimizers", "optimizers.schedules", "activations",
+                  "initializers", "regularizers", "callbacks", "datasets", "plotting", "random", "utils",
+                  "validation"]
 
 
 def _modules():

@@ -21,11 +21,17 @@ import re
 from collections import defaultdict
 
 from .. import activations, backend, initializers, regularizers
+from ..autodiff import tape
+from ..autodiff.traced import detach
 from ..backend import xp
 from ..tensor import Logits, LogitsGradient, Tensor4D
 from .node import call_symbolic, symbolic_inputs
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
+
+# Non-empty while a GradientTape runs a layer's backward: ``set_gradient`` then stores the data gradient
+# alone, and a weight's penalty reaches its gradient through ``losses`` (added to the loss, as in Keras).
+_PENALTIES_LEFT_OUT: list = []
 
 
 def _unique_name(prefix: str) -> str:
@@ -123,6 +129,10 @@ def _traced_shape(y: Tensor4D, input_shape: tuple) -> tuple:
     return natural_shape(y.shape[1:])
 
 
+def _detached(inputs):
+    return [detach(x) for x in inputs] if isinstance(inputs, (list, tuple)) else detach(inputs)
+
+
 class Layer:
     """Base class of all layers.
 
@@ -196,6 +206,7 @@ class Layer:
         self._regularizers: dict = {}
         self._gradients: dict = {}
         self.inbound_nodes: list = []  # the layer's calls in graphs (functional models, built Sequentials)
+        self._calls = 0  # calls on data: a GradientTape checks that backward still holds its call's cache
 
     # ----------------------------------------------------------------- graph
     @property
@@ -261,11 +272,21 @@ class Layer:
     def __getattr__(self, name: str):
         weights = self.__dict__.get("_weights")
         if weights is not None and name in weights:
-            return weights[name]
+            return self._weight_on_tape(name) if tape.RECORDING else weights[name]
         attribute = getattr(type(self), name, None)
         if isinstance(attribute, property):  # a property that raised AttributeError: raise its own message
             return attribute.fget(self)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _weight_on_tape(self, name: str):
+        """The weight ``name`` read under a recording GradientTape: watched if trainable (the tapes'
+        ``watch_accessed_variables``), and returned as a Traced view where a tape traces it, so that
+        Python's operators on it (``x @ self.kernel + self.bias``) are recorded. The array itself, which
+        optimizers update in place, stays in ``weights``."""
+        weight = self._weights[name]
+        if self._weight_trainable[name] and self.trainable:
+            tape.watch_accessed([weight])
+        return tape.seen(weight)
 
     def _trainable_names(self) -> list[str]:
         if not self.trainable:
@@ -318,7 +339,7 @@ class Layer:
             self._gradients[name] = self._gradients[name] + value
             return
         regularizer = self._regularizers.get(name)
-        if regularizer is not None:
+        if regularizer is not None and not _PENALTIES_LEFT_OUT:
             value = value + regularizer.gradient(self._weights[name])
         self._gradients[name] = value
 
@@ -336,8 +357,20 @@ class Layer:
 
     @property
     def losses(self) -> list[float]:
-        """Regularization penalties of this layer's weights (added to the training loss)."""
-        return [reg.penalty(self._weights[name]) for name, reg in self._regularizers.items() if reg is not None]
+        """Regularization penalties of this layer's weights (added to the training loss). Under a recording
+        GradientTape that traces the weight, each is a 0-d traced array, differentiable with respect to it."""
+        return [self._penalty(self._weights[name], reg) for name, reg in self._regularizers.items() if reg is not None]
+
+    @staticmethod
+    def _penalty(weight, regularizer):
+        value = regularizer.penalty(weight)
+        if not tape.RECORDING:
+            return value
+
+        def backward(grads: list) -> list:
+            tape.check_first_order("a regularization penalty", [weight, *grads])
+            return [detach(grads[0]) * regularizer.gradient(weight)]
+        return tape.record(xp.asarray(value, dtype=weight.dtype), [weight], backward)
 
     def get_weights(self) -> list:
         """Copies of all weights in Keras order (e.g. Dense: [kernel, bias])."""
@@ -418,8 +451,10 @@ class Layer:
 
         A layer with several inputs takes a list of these. Called on symbolic tensors (an ``Input``
         or another layer's symbolic output) it computes nothing: it builds itself, records the call
-        as a node of a graph and returns the SymbolicTensor of its output (the functional API).
+        as a node of a graph and returns the SymbolicTensor of its output (the functional API). Under a
+        recording GradientTape, a call on arrays is one node of the tape (see ``_call_on_tape``).
         """
+        self._calls += 1
         if isinstance(inputs, Tensor4D) and not self._takes_list:
             x = inputs if inputs.dtype == self.dtype else Tensor4D(inputs.data.astype(self.dtype), mask=inputs.mask)
             self.build_for(natural_shape(inputs.shape[1:]))
@@ -427,6 +462,8 @@ class Layer:
         tensors = symbolic_inputs(inputs)
         if tensors is not None:
             return call_symbolic(self, inputs, tensors)
+        if tape.RECORDING:
+            return self._call_on_tape(inputs, training)
         items = list(inputs) if self._takes_list and isinstance(inputs, (list, tuple)) else [inputs]
         natural = not (items and isinstance(items[0], Tensor4D))
         xs, shapes = [], []
@@ -445,6 +482,38 @@ class Layer:
         if isinstance(y, list):
             return [t.to_natural(shape) for t, shape in zip(y, output_shape)]
         return y.to_natural(output_shape)
+
+    def _call_on_tape(self, inputs, training: bool):
+        """``self(inputs)`` under a recording GradientTape: the call is one node of the tape, whose VJP is this
+        layer's ``backward`` (dL/dx returned, dL/dw read back from ``gradients``, without the regularization
+        penalties: those come from ``losses`` added to the loss). The trainable weights are watched
+        (``watch_accessed_variables``). The node holds the cache of this call only: calling the layer again
+        before ``tape.gradient`` raises there, as would second derivatives."""
+        with tape.paused():
+            outputs = self(_detached(inputs), training=training)
+        items = list(inputs) if self._takes_list else [inputs]
+        weights = self.trainable_weights
+        tape.watch_accessed(weights)
+        several = isinstance(outputs, list)
+        call = self._calls
+
+        def backward(grads: list) -> list:
+            if self._calls != call:
+                raise RuntimeError(f"Layer '{self.name}' was called again after the call recorded on this "
+                                   "GradientTape, so its backward no longer holds that call's values. Call a "
+                                   "built-in layer once per tape, or write that computation with redes.ops.")
+            tape.check_first_order(f"the built-in layer '{self.name}'", [*items, *weights, *grads])
+            upstream = [Tensor4D.from_natural(xp.zeros_like(y) if g is None else detach(g))
+                        for g, y in zip(grads, outputs if several else [outputs])]
+            _PENALTIES_LEFT_OUT.append(True)
+            try:
+                dx = self.backward(upstream if several else upstream[0])
+                weight_grads = self.gradients
+            finally:
+                _PENALTIES_LEFT_OUT.pop()
+            dx = dx if isinstance(dx, list) else [dx]
+            return [*(d.to_natural(xp.shape(x)[1:]) for d, x in zip(dx, items)), *weight_grads]
+        return tape.record(outputs, [*items, *weights], backward)
 
     def compute_mask(self, x: Tensor4D, mask):
         """The mask of this layer's output, from its input ``x`` and that input's ``mask`` (or None).

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from .. import backend
+from ..autodiff import tape
+from ..autodiff.traced import detach
 from ..backend import xp
 from ..validation import check_str
 
@@ -78,8 +80,38 @@ class Loss:
         self.name = check_str("name", name, allow_none=True) or self.default_name
 
     def __call__(self, y_true, y_pred) -> float:
-        """The mean loss over the batch, as a Python float."""
+        """The mean loss over the batch, as a Python float; under a recording GradientTape that traces
+        ``y_pred``, a 0-d traced array of y_pred's dtype (see ``_call_on_tape``)."""
+        if tape.RECORDING and tape.recording_tapes([y_pred]):
+            return self._call_on_tape(y_true, y_pred)
         return float(self._value(*self._prepare(y_true, y_pred)))
+
+    def _call_on_tape(self, y_true, y_pred, per_sample: bool = False):
+        """The mean loss (or, ``per_sample``, the values of ``call``) as one node of the recording tapes, its VJP
+        the hand-written ``gradient``, computed with the value. Per sample, each entry of y_pred belongs to one
+        value vᵢ and the mean's gradient is (1/M) ∂vᵢ/∂y_pred, so dL/dy_pred = M · gradient · gᵢ (g = dL/dv
+        spread over the last axis). ``y_true`` is a constant: a traced one raises (no gradient reaches it),
+        as second derivatives do."""
+        if tape.recording_tapes([y_true]):
+            raise NotImplementedError(f"{type(self).__name__} gives no gradient with respect to y_true, which a tape "
+                                      "traces here. Pass ops.stop_gradient(y_true) if it is a constant target, or "
+                                      "write the loss with redes.ops.")
+        if per_sample and type(self)._value is not Loss._value:
+            raise NotImplementedError(f"{type(self).__name__}'s mean is not the mean of its per-sample values, so "
+                                      "its `call` has no gradient on a tape; call the loss object itself.")
+        y_true, plain = detach(y_true), detach(y_pred)
+        if per_sample:
+            prepared = self._prepare(y_true, plain)
+            value = self._values(*prepared)
+            grad = self._gradient(*prepared) * xp.asarray(value.size, dtype=plain.dtype)
+        else:
+            value, grad = self.value_and_gradient(y_true, plain)
+
+        def backward(grads: list) -> list:
+            tape.check_first_order(f"the loss {self.name}", [y_pred, *grads])
+            g = detach(grads[0])
+            return [xp.reshape(g, xp.shape(g) + (1,) * (grad.ndim - xp.ndim(g))) * grad]
+        return tape.record(xp.asarray(value, dtype=grad.dtype), [y_pred], backward)
 
     def gradient(self, y_true, y_pred):
         """dL/dy_pred of the mean loss: y_pred's shape and dtype."""
@@ -125,6 +157,8 @@ class Loss:
             >>> MeanSquaredError().call(np.array([[0.0, 2.0], [1.0, 1.0]]), np.zeros((2, 2)))
             array([2., 1.])
         """
+        if tape.RECORDING and tape.recording_tapes([y_pred]):
+            return self._call_on_tape(y_true, y_pred, per_sample=True)
         return self._values(*self._prepare(y_true, y_pred))
 
     def _value(self, y_true, y_pred):

@@ -1,0 +1,43 @@
+"""redes.ops: differentiable NumPy operations with Keras 3's names, signatures and defaults.
+
+Outside a ``GradientTape`` each op is its NumPy forward and returns a plain array. Under a recording tape,
+an op with a traced input records its vector-Jacobian product (shown with the forward in each module) and
+returns a ``Traced`` array; Python's operators and NumPy's ufuncs on that array run as these ops.
+Not differentiable (plain arrays, documented on each): comparisons, argmax, argsort, top_k's indices,
+one_hot, shape.
+
+Modules: ``arithmetic`` (element-wise), ``linear_algebra`` (matmul, dot, tensordot, einsum, norm),
+``reductions``, ``shapes`` (with ``unbroadcast``), ``nn``, ``core``; ``_define`` makes an op.
+
+Example:
+    >>> from redes import GradientTape, ops
+    >>> x = np.array([[1.0, -2.0]])
+    >>> w = np.array([[3.0], [1.0]])
+    >>> with GradientTape() as tape:
+    ...     tape.watch(w)
+    ...     loss = ops.sum(ops.relu(ops.matmul(x, w)))
+    >>> tape.gradient(loss, w).ravel().tolist()
+    [1.0, -2.0]
+"""
+
+from .arithmetic import (abs, absolute, add, clip, divide, equal, exp, greater, greater_equal, less, less_equal,
+                         log, log1p, maximum, minimum, multiply, negative, not_equal, power, reciprocal, sqrt,
+                         square, subtract, where)
+from .core import cast, convert_to_numpy, convert_to_tensor, shape, stop_gradient
+from .linear_algebra import dot, einsum, matmul, norm, tensordot
+from .nn import elu, gelu, leaky_relu, log_softmax, one_hot, relu, sigmoid, silu, softmax, softplus, tanh
+from .reductions import argmax, argsort, logsumexp, max, mean, min, std, sum, top_k, var
+from .shapes import (broadcast_to, concatenate, expand_dims, reshape, split, squeeze, stack, take,
+                     take_along_axis, transpose, unbroadcast)
+
+__all__ = [
+    "abs", "absolute", "add", "clip", "divide", "equal", "exp", "greater", "greater_equal", "less", "less_equal",
+    "log", "log1p", "maximum", "minimum", "multiply", "negative", "not_equal", "power", "reciprocal", "sqrt", "square",
+    "subtract", "where",
+    "cast", "convert_to_numpy", "convert_to_tensor", "shape", "stop_gradient",
+    "dot", "einsum", "matmul", "norm", "tensordot",
+    "elu", "gelu", "leaky_relu", "log_softmax", "one_hot", "relu", "sigmoid", "silu", "softmax", "softplus", "tanh",
+    "argmax", "argsort", "logsumexp", "max", "mean", "min", "std", "sum", "top_k", "var",
+    "broadcast_to", "concatenate", "expand_dims", "reshape", "split", "squeeze", "stack", "take", "take_along_axis",
+    "transpose", "unbroadcast",
+]

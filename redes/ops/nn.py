@@ -1,0 +1,171 @@
+"""Neural-network ops, as ``keras.ops``: activations, softmax, log_softmax, one_hot. Each VJP states its
+rule, with y the op's output; the forwards are redes' activations (the same numerics as the layers)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import activations
+from .._math import erfc
+from ..backend import floatx
+from ._define import op
+from .arithmetic import exp, where
+from .reductions import sum
+
+
+@op(lambda g, y, x: [g * (np.asarray(x) > 0)])
+def relu(x):
+    """max(x, 0). Gradient: d/dx = 1 where x > 0, else 0 (0 at 0, as TensorFlow).
+
+    Example:
+        >>> relu(np.array([-1.0, 2.0]))
+        array([0., 2.])
+    """
+    return activations.relu(x)
+
+
+@op(lambda g, y, x: [g * y * (1 - y)])
+def sigmoid(x):
+    """1 / (1 + e⁻ˣ). Gradient: d/dx = y (1 − y).
+
+    Example:
+        >>> sigmoid(np.array([0.0]))
+        array([0.5])
+    """
+    return activations.sigmoid(np.asarray(x))
+
+
+@op(lambda g, y, x: [g * (1 - y * y)], ufunc=np.tanh)
+def tanh(x):
+    """Hyperbolic tangent. Gradient: d/dx = 1 − y².
+
+    Example:
+        >>> tanh(np.array([0.0]))
+        array([0.])
+    """
+    return np.tanh(x)
+
+
+@op(lambda g, y, x, axis: [y * (g - sum(g * y, axis=axis, keepdims=True))])
+def softmax(x, axis=-1):
+    """eˣ / Σ eˣ along ``axis``. Gradient: dL/dx = y ⊙ (g − Σ g ⊙ y) along ``axis``, with g = dL/dy.
+
+    Example:
+        >>> softmax(np.array([0.0, 0.0]))
+        array([0.5, 0.5])
+    """
+    x = np.asarray(x)
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+@op(lambda g, y, x, axis: [g - exp(y) * sum(g, axis=axis, keepdims=True)])
+def log_softmax(x, axis=-1):
+    """x − log Σ eˣ along ``axis``. Gradient: dL/dx = g − softmax(x) · Σ g along ``axis``.
+
+    Example:
+        >>> log_softmax(np.array([0.0, 0.0])).round(6)
+        array([-0.693147, -0.693147])
+    """
+    x = np.asarray(x)
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+_GELU_C = math.sqrt(2 / math.pi)
+
+
+def _gelu_vjp(g, y, x, approximate):
+    if approximate:
+        t = tanh(_GELU_C * (x + 0.044715 * x * x * x))
+        return [g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _GELU_C * (1 + 3 * 0.044715 * x * x))]
+    cdf = 0.5 * _erfc(x * (-1 / math.sqrt(2)))
+    return [g * (cdf + x * exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi)))]
+
+
+@op(lambda g, y, x: [g * exp(-x * x) * (-2 / math.sqrt(math.pi))])
+def _erfc(x):
+    """The complementary error function (an op, so that exact gelu's VJP is differentiable). d/dx = −2/√π e^(−x²)."""
+    return erfc(np.asarray(x))
+
+
+@op(_gelu_vjp)
+def gelu(x, approximate=True):
+    """Gaussian error linear unit. approximate=True (Keras' default for ops): y = x/2 · (1 + tanh(c(x + 0.044715x³))),
+    c = √(2/π), d/dx = (1 + t)/2 + x/2 · (1 − t²) · c(1 + 3·0.044715x²); exact: y = x Φ(x), d/dx = Φ(x) + x φ(x).
+
+    Example:
+        >>> gelu(np.array([0.0, 1.0])).round(4)
+        array([0.    , 0.8412])
+    """
+    x = np.asarray(x)
+    if not approximate:
+        return activations.gelu(x)
+    c = np.asarray(_GELU_C, x.dtype)
+    return x * (0.5 * (1 + np.tanh(c * (x + np.asarray(0.044715, x.dtype) * x ** 3))))
+
+
+def _silu_vjp(g, y, x):
+    s = sigmoid(x)
+    return [g * s * (1 + x * (1 - s))]
+
+
+@op(_silu_vjp)
+def silu(x):
+    """x · sigmoid(x) (swish). Gradient: d/dx = s (1 + x (1 − s)), s = sigmoid(x).
+
+    Example:
+        >>> silu(np.array([0.0]))
+        array([0.])
+    """
+    return activations.silu(np.asarray(x))
+
+
+@op(lambda g, y, x, alpha: [where(np.asarray(x) > 0, g, g * (y + alpha))])
+def elu(x, alpha=1.0):
+    """x if x > 0 else α(eˣ − 1). Gradient: d/dx = 1 where x > 0, else y + α.
+
+    Example:
+        >>> elu(np.array([-1.0, 2.0])).round(4)
+        array([-0.6321,  2.    ])
+    """
+    return activations.elu(np.asarray(x), alpha=alpha)
+
+
+@op(lambda g, y, x, negative_slope: [where(np.asarray(x) > 0, g, g * negative_slope)])
+def leaky_relu(x, negative_slope=0.2):
+    """x if x > 0 else slope · x. Gradient: d/dx = 1 where x > 0, else ``negative_slope``.
+
+    Example:
+        >>> leaky_relu(np.array([-1.0, 2.0]))
+        array([-0.2,  2. ])
+    """
+    return activations.leaky_relu(np.asarray(x), negative_slope=negative_slope)
+
+
+@op(lambda g, y, x: [g * sigmoid(x)])
+def softplus(x):
+    """log(1 + eˣ), computed without overflow. Gradient: d/dx = sigmoid(x).
+
+    Example:
+        >>> softplus(np.array([0.0])).round(6)
+        array([0.693147])
+    """
+    return activations.softplus(np.asarray(x))
+
+
+def one_hot(x, num_classes: int, axis: int = -1, dtype=None, sparse: bool = False):
+    """Integer labels ``x`` as one-hot vectors of length ``num_classes`` along ``axis`` (floatx by default).
+    No gradient (the labels are integers). ``sparse=True`` is not supported.
+
+    Example:
+        >>> one_hot(np.array([0, 2]), 3).tolist()
+        [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    if sparse:
+        raise ValueError("`sparse=True` is not supported: redes arrays are dense. Received: sparse=True")
+    labels = np.asarray(x)
+    encoded = (labels[..., None] == np.arange(num_classes)).astype(dtype or floatx())
+    return np.moveaxis(encoded, -1, axis)
