@@ -43,7 +43,7 @@ from .validation import check_float, check_one_of, check_positive_int
 
 VALIDATION_SIZE = 5000
 QUICK_SIZES = {"train": 4000, "validation": 1000, "test": 2000}
-OPTIMIZERS = ("adam", "sgd", "nadam", "rmsprop", "adagrad", "adadelta", "adamax", "lion", "gd")
+OPTIMIZERS = ("adam", "adamw", "sgd", "nadam", "rmsprop", "adagrad", "adadelta", "adamax", "lion", "gd")
 
 
 class Dataset(NamedTuple):

@@ -120,7 +120,7 @@ def plot_history(history, metrics: Sequence[str] = DEFAULT_METRICS, save_path=No
             raise ValueError(f"history['{metric}'] must be a non-empty list of numbers, one per epoch.")
         epochs = np.arange(1, train.size + 1)
         if batches is not None and metric in batches[1]:
-            ax.plot(batches[0], batches[1][metric], linewidth=1, label="train (per batch)")
+            ax.plot(batches[0], batches[1][metric], linewidth=1, label="train (running mean, per batch)")
         else:
             ax.plot(epochs, train, marker="o", markersize=3, label="train")
         if f"val_{metric}" in logs:

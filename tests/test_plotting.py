@@ -244,7 +244,7 @@ def test_short_runs_plot_the_training_curves_batch_by_batch():
     fig = plotting.plot_history(history)
     train, validation = fig.axes[0].lines
     np.testing.assert_allclose(train.get_xdata(), [e + (b + 1) / 5 for e in range(2) for b in range(5)])
-    assert train.get_label() == "train (per batch)" and list(validation.get_xdata()) == [1, 2]
+    assert train.get_label() == "train (running mean, per batch)" and list(validation.get_xdata()) == [1, 2]
     epoch_only = plotting.plot_history(history, per_batch=False)
     assert list(epoch_only.axes[0].lines[0].get_xdata()) == [1, 2]
     long_run = model.fit(x, y, epochs=5, batch_size=16, verbose=0)
