@@ -1,4 +1,5 @@
-"""The Java library's extra losses: MSLE, RMSE, Huber, LogCosh, KLDivergence, CategoricalHinge."""
+"""The losses beyond MSE, MAE and the cross-entropies: MSLE, RMSE, Huber, LogCosh, KLDivergence, CategoricalHinge
+(the Java library's), and Keras' MAPE, CosineSimilarity, Hinge, SquaredHinge, Poisson."""
 
 import math
 
@@ -43,6 +44,13 @@ def cases():
         "kld_one_hot": (losses.KLDivergence, one_hot(labels), p, ("KLDivergence", {})),
         "categorical_hinge": (losses.CategoricalHinge, one_hot(labels), scores, ("CategoricalHinge", {})),
         "categorical_hinge_probabilities": (losses.CategoricalHinge, one_hot(labels), p, ("CategoricalHinge", {})),
+        "mape": (losses.MeanAbsolutePercentageError, regression_t, regression_p, ("MeanAbsolutePercentageError", {})),
+        "cosine_similarity": (losses.CosineSimilarity, regression_t, regression_p, ("CosineSimilarity", {})),
+        "hinge": (losses.Hinge, np.sign(regression_t), scores, ("Hinge", {})),
+        "hinge_binary": (losses.Hinge, one_hot(labels), scores, ("Hinge", {})),
+        "squared_hinge": (losses.SquaredHinge, np.sign(regression_t), scores, ("SquaredHinge", {})),
+        "squared_hinge_binary": (losses.SquaredHinge, one_hot(labels), scores, ("SquaredHinge", {})),
+        "poisson": (losses.Poisson, np.round(positive_t), positive_p, ("Poisson", {})),
     }
 
 
@@ -52,6 +60,8 @@ CASES = cases()
 # Naive references, one row at a time, from the formulas.
 def naive(name, t, p):
     t, p = t.reshape(-1, t.shape[-1]), p.reshape(-1, p.shape[-1])
+    if "hinge" in name and name != "categorical_hinge" and not name.startswith("categorical_hinge"):
+        t = 2 * t - 1 if np.isin(t, (0, 1)).all() else t  # 0/1 labels count as −1/1
     rows = []
     for tr, pr in zip(t, p):
         if name.startswith("msle"):
@@ -69,6 +79,16 @@ def naive(name, t, p):
             pos = sum(a * b for a, b in zip(tr, pr))
             neg = max((1 - a) * b for a, b in zip(tr, pr))
             rows.append(max(neg - pos + 1, 0.0))
+        elif name == "mape":
+            rows.append(np.mean([100 * abs(a - b) / max(abs(a), 1e-7) for a, b in zip(tr, pr)]))
+        elif name == "cosine_similarity":
+            rows.append(-sum(a * b for a, b in zip(tr, pr)) / math.sqrt(sum(a * a for a in tr) * sum(b * b for b in pr)))
+        elif name.startswith("squared_hinge"):
+            rows.append(np.mean([max(0.0, 1 - a * b) ** 2 for a, b in zip(tr, pr)]))
+        elif name.startswith("hinge"):
+            rows.append(np.mean([max(0.0, 1 - a * b) for a, b in zip(tr, pr)]))
+        elif name == "poisson":
+            rows.append(np.mean([b - a * math.log(b + 1e-7) for a, b in zip(tr, pr)]))
     if name == "rmse":
         return math.sqrt(np.mean((p - t) ** 2))
     return float(np.mean(rows))

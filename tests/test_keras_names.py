@@ -304,6 +304,8 @@ LOSS_FUNCTIONS = [  # (name, y_true kind, keyword arguments)
     ("binary_crossentropy", "binary", {"label_smoothing": 0.1}), ("binary_crossentropy", "binary", {"from_logits": True}),
     ("categorical_crossentropy", "one_hot", {}), ("categorical_crossentropy", "one_hot", {"from_logits": True}),
     ("sparse_categorical_crossentropy", "labels", {}), ("sparse_categorical_crossentropy", "labels", {"from_logits": True}),
+    ("mean_absolute_percentage_error", "real", {}), ("cosine_similarity", "real", {}), ("hinge", "binary", {}),
+    ("squared_hinge", "binary", {}), ("poisson", "positive", {}),
 ]
 METRIC_FUNCTIONS = [("categorical_accuracy", "one_hot", {}), ("sparse_categorical_accuracy", "labels", {}),
                     ("binary_accuracy", "binary", {"threshold": 0.4}), ("top_k_categorical_accuracy", "one_hot", {"k": 2}),

@@ -25,29 +25,34 @@ from __future__ import annotations
 
 from ..serialization import kind_serializers
 from .base import Loss
-from .functions import (binary_crossentropy, categorical_crossentropy, categorical_hinge, huber, kl_divergence,
-                        log_cosh, loss_of_function, mean_absolute_error, mean_squared_error,
-                        mean_squared_logarithmic_error, sparse_categorical_crossentropy)
-from .hinge import CategoricalHinge
-from .probabilistic import BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, SparseCategoricalCrossentropy
-from .regression import (Huber, LogCosh, MeanAbsoluteError, MeanSquaredError, MeanSquaredLogarithmicError,
-                         RootMeanSquaredError)
+from .functions import (binary_crossentropy, categorical_crossentropy, categorical_hinge, cosine_similarity, hinge,
+                        huber, kl_divergence, log_cosh, loss_of_function, mean_absolute_error,
+                        mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error, poisson,
+                        sparse_categorical_crossentropy, squared_hinge)
+from .hinge import CategoricalHinge, Hinge, SquaredHinge
+from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
+                            SparseCategoricalCrossentropy)
+from .regression import (CosineSimilarity, Huber, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
+                         MeanSquaredError, MeanSquaredLogarithmicError, RootMeanSquaredError)
 
-__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "Huber", "KLDivergence", "LogCosh",
-    "Loss", "MeanAbsoluteError", "MeanSquaredError", "MeanSquaredLogarithmicError", "RootMeanSquaredError",
-    "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy", "categorical_hinge",
-    "deserialize", "get", "huber", "kl_divergence", "log_cosh", "mean_absolute_error", "mean_squared_error",
-    "mean_squared_logarithmic_error", "serialize", "sparse_categorical_crossentropy"]
+__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge",
+    "Huber", "KLDivergence", "LogCosh", "Loss", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson", "RootMeanSquaredError",
+    "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy", "categorical_crossentropy",
+    "categorical_hinge", "cosine_similarity", "deserialize", "get", "hinge", "huber", "kl_divergence", "log_cosh",
+    "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "poisson", "serialize", "sparse_categorical_crossentropy", "squared_hinge"]
 
 _REGISTRY = {
     cls.default_name: cls
     for cls in (MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
                 SparseCategoricalCrossentropy, MeanSquaredLogarithmicError, RootMeanSquaredError, Huber, LogCosh,
-                KLDivergence, CategoricalHinge)
+                KLDivergence, CategoricalHinge, Hinge, SquaredHinge, Poisson, MeanAbsolutePercentageError,
+                CosineSimilarity)
 }
 _ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "msle": "mean_squared_logarithmic_error",
             "rmse": "root_mean_squared_error", "huber": "huber_loss", "logcosh": "log_cosh", "kld": "kl_divergence",
-            "kullback_leibler_divergence": "kl_divergence"}
+            "kullback_leibler_divergence": "kl_divergence", "mape": "mean_absolute_percentage_error"}
 
 
 serialize, deserialize = kind_serializers("loss")  # Keras' names

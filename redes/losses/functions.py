@@ -14,9 +14,11 @@ Example:
 from __future__ import annotations
 
 from .base import Loss
-from .hinge import CategoricalHinge
-from .probabilistic import BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, SparseCategoricalCrossentropy
-from .regression import Huber, LogCosh, MeanAbsoluteError, MeanSquaredError, MeanSquaredLogarithmicError
+from .hinge import CategoricalHinge, Hinge, SquaredHinge
+from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
+                            SparseCategoricalCrossentropy)
+from .regression import (CosineSimilarity, Huber, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
+                         MeanSquaredError, MeanSquaredLogarithmicError)
 
 
 def _last_axis(axis: int) -> None:
@@ -131,12 +133,65 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False, i
     return SparseCategoricalCrossentropy(from_logits=from_logits).call(y_true, y_pred)
 
 
+def mean_absolute_percentage_error(y_true, y_pred):
+    """100 × mean(|p − t| / max(|t|, 1e-7)) over the last axis, per sample (``MeanAbsolutePercentageError``).
+
+    Example:
+        >>> mean_absolute_percentage_error(np.array([[2.0, 4.0]]), np.array([[1.0, 5.0]]))
+        array([37.5])
+    """
+    return MeanAbsolutePercentageError().call(y_true, y_pred)
+
+
+def cosine_similarity(y_true, y_pred, axis: int = -1):
+    """−cos(t, p) along the last axis, per sample (``CosineSimilarity``).
+
+    Example:
+        >>> cosine_similarity(np.array([[0.0, 1.0]]), np.array([[0.0, 3.0]]))
+        array([-1.])
+    """
+    _last_axis(axis)
+    return CosineSimilarity().call(y_true, y_pred)
+
+
+def hinge(y_true, y_pred):
+    """mean(max(0, 1 − t·p)) over the last axis, per sample; 0/1 targets count as −1/1 (``Hinge``).
+
+    Example:
+        >>> hinge(np.array([[1.0, 0.0]]), np.array([[0.5, -2.0]]))
+        array([0.25])
+    """
+    return Hinge().call(y_true, y_pred)
+
+
+def squared_hinge(y_true, y_pred):
+    """mean(max(0, 1 − t·p)²) over the last axis, per sample (``SquaredHinge``).
+
+    Example:
+        >>> squared_hinge(np.array([[1.0, 0.0]]), np.array([[0.5, 0.0]]))
+        array([0.625])
+    """
+    return SquaredHinge().call(y_true, y_pred)
+
+
+def poisson(y_true, y_pred):
+    """mean(p − t·log(p + 1e-7)) over the last axis, per sample (``Poisson``).
+
+    Example:
+        >>> poisson(np.array([[1.0]]), np.array([[1.0]])).round(6)
+        array([1.])
+    """
+    return Poisson().call(y_true, y_pred)
+
+
 # the class each function stands for in compile(loss=...), with its default arguments
 FUNCTION_CLASSES: dict = {
     mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
     mean_squared_logarithmic_error: MeanSquaredLogarithmicError, huber: Huber, log_cosh: LogCosh,
     kl_divergence: KLDivergence, categorical_hinge: CategoricalHinge, binary_crossentropy: BinaryCrossentropy,
     categorical_crossentropy: CategoricalCrossentropy, sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    mean_absolute_percentage_error: MeanAbsolutePercentageError, cosine_similarity: CosineSimilarity, hinge: Hinge,
+    squared_hinge: SquaredHinge, poisson: Poisson,
 }
 
 

@@ -1,12 +1,12 @@
 """Probabilistic losses: the binary, categorical and sparse categorical cross-entropies (with their fused
-paths from logits) and the Kullback-Leibler divergence."""
+paths from logits) the Kullback-Leibler divergence and the Poisson loss."""
 
 from __future__ import annotations
 
 from ..activations import sigmoid, softmax
 from ..backend import xp
 from ..validation import check_bool, check_float
-from .base import Loss, _clip, _epsilon, _fits, _log_sum_exp, _not_clipped
+from .base import _EPSILON, Loss, _clip, _epsilon, _fits, _log_sum_exp, _not_clipped
 
 
 class _CrossEntropy(Loss):
@@ -296,3 +296,29 @@ class KLDivergence(Loss):
         inside = (y_pred >= eps) & (y_pred <= one)
         grad = -self._clip_to_one(y_true) / self._clip_to_one(y_pred) * inside
         return grad * (1 / (y_pred.size // y_pred.shape[-1]))
+
+
+class Poisson(Loss):
+    """The Poisson loss p − t·log(p + ε), averaged (Keras' ``Poisson``): counts predicted as rates.
+
+    Args:
+        name: default 'poisson'.
+
+    Input shape: y_true and y_pred (N, ...), the same shape; y_pred > 0 (rates), y_true >= 0 (counts).
+
+    Equations, with S the number of elements, ε = 1e-7:
+        forward   L = Σ (p − t log(p + ε)) / S
+        backward  dL/dp = (1 − t / (p + ε)) / S
+
+    Example:
+        >>> round(Poisson()(np.array([[1.0]]), np.array([[1.0]])), 6)
+        1.0
+    """
+
+    default_name = "poisson"
+
+    def _values(self, y_true, y_pred):
+        return (y_pred - y_true * xp.log(y_pred + y_pred.dtype.type(_EPSILON))).mean(axis=-1)
+
+    def _gradient(self, y_true, y_pred):
+        return (1 - y_true / (y_pred + y_pred.dtype.type(_EPSILON))) * (1 / y_pred.size)

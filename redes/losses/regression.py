@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..backend import xp
 from ..validation import check_float
-from .base import Loss, _epsilon
+from .base import _EPSILON, Loss, _epsilon
 
 
 class MeanSquaredError(Loss):
@@ -187,3 +187,70 @@ class LogCosh(Loss):
 
     def _gradient(self, y_true, y_pred):
         return xp.tanh(y_pred - y_true) * (1 / y_pred.size)
+
+
+class MeanAbsolutePercentageError(Loss):
+    """100 × the mean of |p − t| / max(|t|, ε) over the last axis, then the batch (Keras' ``MeanAbsolutePercentageError``).
+
+    Args:
+        name: default 'mean_absolute_percentage_error' (alias 'mape').
+
+    Input shape: y_true and y_pred (N, ...), the same shape.
+
+    Equations, with S the number of elements, ε = 1e-7:
+        forward   L = 100 Σ |p − t| / max(|t|, ε) / S
+        backward  dL/dp = 100 sign(p − t) / max(|t|, ε) / S
+
+    Example:
+        >>> MeanAbsolutePercentageError()(np.array([[2.0, 4.0]]), np.array([[1.0, 5.0]]))
+        37.5
+    """
+
+    default_name = "mean_absolute_percentage_error"
+
+    def _scale(self, y_true):
+        return 100 / xp.maximum(xp.abs(y_true), y_true.dtype.type(_EPSILON))
+
+    def _values(self, y_true, y_pred):
+        return (xp.abs(y_pred - y_true) * self._scale(y_true)).mean(axis=-1)
+
+    def _gradient(self, y_true, y_pred):
+        return xp.sign(y_pred - y_true) * self._scale(y_true) * (1 / y_pred.size)
+
+
+class CosineSimilarity(Loss):
+    """The negative cosine similarity of targets and predictions along the last axis (Keras' ``CosineSimilarity``).
+
+    Args:
+        name: default 'cosine_similarity'.
+
+    Input shape: y_true and y_pred (N, ..., K), the same shape.
+
+    Equations, per row, with n(x) = x · min(1/‖x‖, 1/ε) (Keras' normalize, ε = 1e-7), M rows:
+        forward   L = −Σ_rows n(t) · n(p) / M   (between −1, the same direction, and 1)
+        backward  dL/dp = −(n(t) − (n(t) · n(p)) n(p)) / ‖p‖ / M   where ‖p‖ > ε, −n(t)/ε / M elsewhere
+
+    Example:
+        >>> round(CosineSimilarity()(np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [2.0, 2.0]])), 6)
+        -0.5
+    """
+
+    default_name = "cosine_similarity"
+    _min_rank = 2
+
+    @staticmethod
+    def _normalized(x):
+        """(n(x), ‖x‖) along the last axis; the norm keeps the axis."""
+        norm = xp.sqrt((x * x).sum(axis=-1, keepdims=True))
+        return x * xp.minimum(1 / xp.maximum(norm, x.dtype.type(1e-30)), x.dtype.type(1 / _EPSILON)), norm
+
+    def _values(self, y_true, y_pred):
+        return -(self._normalized(y_true)[0] * self._normalized(y_pred)[0]).sum(axis=-1)
+
+    def _gradient(self, y_true, y_pred):
+        t, _ = self._normalized(y_true)
+        p, norm = self._normalized(y_pred)
+        rows = y_pred.size // y_pred.shape[-1]
+        large = norm > y_pred.dtype.type(_EPSILON)
+        tangent = (t - (t * p).sum(axis=-1, keepdims=True) * p) / xp.where(large, norm, 1)
+        return -xp.where(large, tangent, t / y_pred.dtype.type(_EPSILON)) * (1 / rows)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from ..serialization import kind_serializers
 from .. import losses
-from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, huber, kl_divergence,
-                      log_cosh, mean_absolute_error, mean_squared_error, mean_squared_logarithmic_error,
-                      sparse_categorical_crossentropy)
+from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber, kl_divergence,
+                      log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
+                      mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge)
 from .accuracy import AutoAccuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy
 from .base import Mean, MeanMetricWrapper, Metric, MetricVariable
 from .classification import F1Score, Precision, Recall
@@ -30,9 +30,10 @@ __all__ = ["AutoAccuracy", "BinaryAccuracy", "CategoricalAccuracy", "ConfusionMa
     "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "MetricVariable", "Precision",
     "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
     "TopKCategoricalAccuracy", "binary_accuracy", "binary_crossentropy", "categorical_accuracy",
-    "categorical_crossentropy", "categorical_hinge", "deserialize", "get", "huber", "kl_divergence", "log_cosh",
-    "mean_absolute_error", "mean_squared_error", "mean_squared_logarithmic_error", "serialize",
-    "sparse_categorical_accuracy", "sparse_categorical_crossentropy", "sparse_top_k_categorical_accuracy",
+    "categorical_crossentropy", "categorical_hinge", "deserialize", "get", "hinge", "huber", "kl_divergence",
+    "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "poisson", "serialize", "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy", "sparse_top_k_categorical_accuracy", "squared_hinge",
     "top_k_categorical_accuracy"]
 
 _REGISTRY = {
