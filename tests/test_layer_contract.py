@@ -182,6 +182,8 @@ SPECS = {
     "Subtract": Spec(lambda **kw: layers.Subtract(**kw), [(4,), (4,)]),
     "Multiply": Spec(lambda **kw: layers.Multiply(**kw), [(4,), (4,)]),
     "Average": Spec(lambda **kw: layers.Average(**kw), [(4,), (4,)]),
+    "Maximum": Spec(lambda **kw: layers.Maximum(**kw), [(4,), (4,), (4,)]),
+    "Minimum": Spec(lambda **kw: layers.Minimum(**kw), [(2, 3), (2, 3)]),
     "Concatenate": Spec(lambda **kw: layers.Concatenate(**kw), [(2, 3), (2, 2)],
                         bad=[({"axis": "last"}, TypeError, "axis")]),
     "RandomFlip": Spec(lambda **kw: layers.RandomFlip(seed=3, **kw), (4, 4, 1), training=False,

@@ -9,7 +9,8 @@ from .dense import Dense
 from .dropout import Dropout
 from .embedding import Embedding
 from .masking import Masking
-from .merge import Add, Average, Concatenate, Multiply, Subtract, add, average, concatenate, multiply, subtract
+from .merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, maximum,
+                    minimum, multiply, subtract)
 from .node import SymbolicTensor
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -32,7 +33,7 @@ __all__ = ["Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D
     "Cropping2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM", "Layer", "LayerNormalization",
-    "LeakyReLU", "Masking", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Multiply", "RandomFlip",
+    "LeakyReLU", "Masking", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "RandomFlip",
     "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "Reshape", "SimpleRNN", "Softmax", "Subtract",
     "SymbolicTensor", "TimeDistributed", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "add",
-    "average", "concatenate", "multiply", "subtract"]
+    "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]

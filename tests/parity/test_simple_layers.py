@@ -1,0 +1,48 @@
+"""Keras' simple layers against TensorFlow: Maximum, Minimum (ties included), Permute, RepeatVector, Rescaling,
+UnitNormalization, and the noise layers in inference, forward and input gradients in float32 and float64."""
+
+import numpy as np
+import pytest
+
+from helpers import assert_parity, import_tensorflow, tf_vjp
+from redes import Tensor4D, layers
+from tolerances import elementwise
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["Maximum", "Minimum"])
+def test_extremum_merge_matches_keras_ties_included(name, dtype):
+    tf = import_tensorflow()
+    rng = np.random.default_rng(0)
+    xs = [rng.integers(-2, 3, (4, 3, 5)).astype(dtype) for _ in range(3)]  # small integers: many ties
+    xs[1][0] += 0.5
+    upstream = rng.standard_normal((4, 3, 5)).astype(dtype)
+    ours = getattr(layers, name)(dtype=dtype)
+    y = ours(xs)
+    grads = [np.asarray(g).reshape(upstream.shape) for g in ours.backward(Tensor4D.from_natural(upstream))]
+    tensors = [tf.constant(x) for x in xs]
+    with tf.GradientTape() as tape:
+        tape.watch(tensors)
+        y_tf = getattr(tf.keras.layers, name)(dtype=dtype)(tensors)
+        loss = tf.reduce_sum(y_tf * upstream)
+    grads_tf = tape.gradient(loss, tensors)
+    rtol, atol = elementwise(dtype)
+    assert_parity(f"{name}() of 3 inputs with ties: output", dtype, y, y_tf.numpy(), rtol=rtol, atol=atol)
+    for k, (grad, grad_tf) in enumerate(zip(grads, grads_tf)):
+        assert_parity(f"{name}() of 3 inputs with ties: gradient of input {k + 1}", dtype, grad, grad_tf.numpy(),
+                      rtol=rtol, atol=atol)
+
+
+def check_layer(tf, name: str, kwargs: dict, x: np.ndarray, dtype: str, **call_kwargs) -> None:
+    """One layer's forward and input gradient against Keras' on the same input."""
+    ours = getattr(layers, name)(**kwargs, dtype=dtype)
+    theirs = getattr(tf.keras.layers, name)(**kwargs, dtype=dtype)
+    y = ours(x, **call_kwargs)
+    upstream = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
+    y_tf, grad_tf = tf_vjp(tf, theirs, x, upstream, **call_kwargs)
+    grad = np.asarray(ours.backward(Tensor4D.from_natural(upstream))).reshape(x.shape)
+    assert y.dtype == grad.dtype == np.dtype(dtype)
+    rtol, atol = elementwise(dtype)
+    what = f"{name}({', '.join(f'{key}={value}' for key, value in kwargs.items())}) layer on {x.shape[1:]}"
+    assert_parity(f"{what}: output", dtype, y, y_tf, rtol=rtol, atol=atol)
+    assert_parity(f"{what}: input gradient", dtype, grad, grad_tf, rtol=rtol, atol=atol)
