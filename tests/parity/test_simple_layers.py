@@ -46,3 +46,15 @@ def check_layer(tf, name: str, kwargs: dict, x: np.ndarray, dtype: str, **call_k
     what = f"{name}({', '.join(f'{key}={value}' for key, value in kwargs.items())}) layer on {x.shape[1:]}"
     assert_parity(f"{what}: output", dtype, y, y_tf, rtol=rtol, atol=atol)
     assert_parity(f"{what}: input gradient", dtype, grad, grad_tf, rtol=rtol, atol=atol)
+
+
+SHAPING = [("Permute", {"dims": (2, 1)}, (3, 5, 4)), ("Permute", {"dims": (3, 1, 2)}, (2, 3, 4, 5)),
+           ("Permute", {"dims": (1,)}, (3, 4)), ("RepeatVector", {"n": 3}, (4, 5))]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,kwargs,shape", SHAPING)
+def test_shaping_layer_matches_keras(name, kwargs, shape, dtype):
+    tf = import_tensorflow()
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    check_layer(tf, name, kwargs, x, dtype)
