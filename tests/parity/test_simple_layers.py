@@ -6,7 +6,7 @@ import pytest
 
 from helpers import assert_parity, import_tensorflow, tf_vjp
 from redes import Tensor4D, layers
-from tolerances import elementwise
+from tolerances import RESCALING_FLOAT64_TOL, elementwise
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -33,8 +33,10 @@ def test_extremum_merge_matches_keras_ties_included(name, dtype):
                       rtol=rtol, atol=atol)
 
 
-def check_layer(tf, name: str, kwargs: dict, x: np.ndarray, dtype: str, **call_kwargs) -> None:
-    """One layer's forward and input gradient against Keras' on the same input."""
+def check_layer(tf, name: str, kwargs: dict, x: np.ndarray, dtype: str, float64_tol: float | None = None,
+                **call_kwargs) -> None:
+    """One layer's forward and input gradient against Keras' on the same input: element-wise bounds, or in
+    float64 ``float64_tol`` relative to the max magnitude where Keras rounds a constant to float32."""
     ours = getattr(layers, name)(**kwargs, dtype=dtype)
     theirs = getattr(tf.keras.layers, name)(**kwargs, dtype=dtype)
     y = ours(x, **call_kwargs)
@@ -43,9 +45,10 @@ def check_layer(tf, name: str, kwargs: dict, x: np.ndarray, dtype: str, **call_k
     grad = np.asarray(ours.backward(Tensor4D.from_natural(upstream))).reshape(x.shape)
     assert y.dtype == grad.dtype == np.dtype(dtype)
     rtol, atol = elementwise(dtype)
+    bounds = {"tol": float64_tol} if dtype == "float64" and float64_tol is not None else {"rtol": rtol, "atol": atol}
     what = f"{name}({', '.join(f'{key}={value}' for key, value in kwargs.items())}) layer on {x.shape[1:]}"
-    assert_parity(f"{what}: output", dtype, y, y_tf, rtol=rtol, atol=atol)
-    assert_parity(f"{what}: input gradient", dtype, grad, grad_tf, rtol=rtol, atol=atol)
+    assert_parity(f"{what}: output", dtype, y, y_tf, **bounds)
+    assert_parity(f"{what}: input gradient", dtype, grad, grad_tf, **bounds)
 
 
 SHAPING = [("Permute", {"dims": (2, 1)}, (3, 5, 4)), ("Permute", {"dims": (3, 1, 2)}, (2, 3, 4, 5)),
@@ -58,3 +61,11 @@ def test_shaping_layer_matches_keras(name, kwargs, shape, dtype):
     tf = import_tensorflow()
     x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
     check_layer(tf, name, kwargs, x, dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kwargs", [{"scale": 1 / 255}, {"scale": 1 / 127.5, "offset": -1.0}])
+def test_rescaling_matches_keras(kwargs, dtype):
+    tf = import_tensorflow()
+    x = np.random.default_rng(0).integers(0, 256, (3, 4, 4, 3)).astype(dtype)  # pixels
+    check_layer(tf, "Rescaling", kwargs, x, dtype, float64_tol=RESCALING_FLOAT64_TOL)  # Keras' float32 scale
