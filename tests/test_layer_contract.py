@@ -169,6 +169,8 @@ SPECS = {
     "Rescaling": Spec(lambda **kw: layers.Rescaling(1 / 127.5, offset=-1.0, **kw), (3, 2),
                       bad=[({"scale": "1/255"}, TypeError, "scale"), ({"scale": 2.0, "offset": float("nan")},
                                                                         ValueError, "offset")]),
+    "UnitNormalization": Spec(lambda **kw: layers.UnitNormalization(**kw), (2, 5),
+                              bad=[({"axis": 1}, ValueError, "axis"), ({"axis": "last"}, TypeError, "axis")]),
     "Dropout": Spec(lambda **kw: layers.Dropout(0.3, seed=1, **kw), (5,), training=False,
                     bad=[({"rate": "0.5"}, TypeError, "rate"), ({"rate": 1.5}, ValueError, "rate")]),
     "BatchNormalization": Spec(lambda **kw: layers.BatchNormalization(momentum=0.9, **kw), (3, 3, 2),

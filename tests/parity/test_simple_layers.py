@@ -69,3 +69,13 @@ def test_rescaling_matches_keras(kwargs, dtype):
     tf = import_tensorflow()
     x = np.random.default_rng(0).integers(0, 256, (3, 4, 4, 3)).astype(dtype)  # pixels
     check_layer(tf, "Rescaling", kwargs, x, dtype, float64_tol=RESCALING_FLOAT64_TOL)  # Keras' float32 scale
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(4, 6), (3, 5, 4), (2, 3, 4, 5)])
+def test_unit_normalization_matches_keras(shape, dtype):
+    tf = import_tensorflow()
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    x[0] = 0.0  # a zero vector: the inverse norm capped at 1/ε
+    x[1, ..., :] = 1e-14  # a tiny one: capped too
+    check_layer(tf, "UnitNormalization", {}, x, dtype)
