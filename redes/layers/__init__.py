@@ -6,7 +6,7 @@ from .base import Layer
 from .convolution import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
 from .core import Flatten, Input, Permute, RepeatVector, Reshape
 from .dense import Dense
-from .dropout import Dropout
+from .dropout import Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from .embedding import Embedding
 from .masking import Masking
 from .merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, maximum,
@@ -31,10 +31,10 @@ InputLayer = Input
 __all__ = ["Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
     "BatchNormalization", "Bidirectional", "Concatenate", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose",
     "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
-    "Cropping2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU", "GlobalAveragePooling1D",
+    "Cropping2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM", "Layer", "LayerNormalization",
     "LeakyReLU", "Masking", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Permute", "RandomFlip",
-    "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "SimpleRNN", "Softmax", "Subtract",
+    "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "SimpleRNN", "Softmax", "SpatialDropout1D", "SpatialDropout2D", "Subtract",
     "SymbolicTensor", "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "add",
     "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]

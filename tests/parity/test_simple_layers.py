@@ -79,3 +79,16 @@ def test_unit_normalization_matches_keras(shape, dtype):
     x[0] = 0.0  # a zero vector: the inverse norm capped at 1/ε
     x[1, ..., :] = 1e-14  # a tiny one: capped too
     check_layer(tf, "UnitNormalization", {}, x, dtype)
+
+
+NOISE = [("GaussianNoise", {"stddev": 0.5}, (3, 4)), ("GaussianDropout", {"rate": 0.3}, (3, 4)),
+         ("SpatialDropout1D", {"rate": 0.4}, (3, 5, 4)), ("SpatialDropout2D", {"rate": 0.4}, (2, 3, 3, 4))]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,kwargs,shape", NOISE)
+def test_noise_layer_in_inference_matches_keras(name, kwargs, shape, dtype):
+    """In inference each is the identity, in Keras as here (the training draws are checked in tests/test_noise.py)."""
+    tf = import_tensorflow()
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    check_layer(tf, name, kwargs, x, dtype, training=False)
