@@ -182,7 +182,7 @@ class Permute(Layer):
         self.dims = tuple(dims)
         offset = 3 - len(self.dims)  # the Tensor4D axes before the natural feature axes
         self._axes = tuple(range(offset + 1)) + tuple(offset + d for d in self.dims)
-        self._inverse = tuple(int(i) for i in xp.argsort(xp.asarray(self._axes)))
+        self._inverse = tuple(sorted(range(4), key=self._axes.__getitem__))
 
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) != len(self.dims):

@@ -341,7 +341,7 @@ class UnitNormalization(Layer):
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
         r, g = self._inverse_norm, grad.data
-        projection = xp.where(self._capped, 0.0, r ** 3 * (g * self._x).sum(axis=-1, keepdims=True)).astype(g.dtype)
+        projection = xp.where(self._capped, 0.0, r ** 3 * (g * self._x).sum(axis=-1, keepdims=True))
         return Tensor4D(g * r - self._x * projection)
 
     def get_config(self) -> dict:
