@@ -1,10 +1,11 @@
-"""Small layers that shape the data: Input, Flatten, Reshape."""
+"""Small layers that shape the data: Input, Flatten, Reshape, Permute, RepeatVector."""
 
 from __future__ import annotations
 
 import math
 
 from ..tensor import Tensor4D
+from ..backend import xp
 from ..validation import check_positive_int
 from .base import Layer, format_shape, padded_shape, same_shape
 from .node import Node
@@ -154,3 +155,84 @@ class Reshape(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "target_shape": self.target_shape}
+
+
+class Permute(Layer):
+    """Permutes the feature axes of each sample, as Keras (e.g. (steps, features) to (features, steps)).
+
+    Args:
+        dims: a permutation of 1 … rank of the feature axes (1-based: the batch axis is not counted and
+            never moves), e.g. (2, 1) swaps the two axes of a sequence; output axis i is input axis dims[i].
+
+    Input shape: (batch, *features) with len(dims) feature axes. Output shape: (batch, *features permuted).
+    Equations: forward y = transpose(x, (0, *dims));  backward dL/dx = transpose(dL/dy, inverse permutation).
+
+    Example:
+        >>> Permute((2, 1))(np.zeros((2, 5, 3))).shape
+        (2, 3, 5)
+    """
+
+    def __init__(self, dims, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(dims, (tuple, list)) or any(isinstance(d, bool) or not isinstance(d, int) for d in dims):
+            raise TypeError(f"`dims` must be a tuple of integers, such as (2, 1). Received: dims={dims!r}")
+        if sorted(dims) != list(range(1, len(dims) + 1)) or len(dims) > 3:
+            raise ValueError("`dims` must be a permutation of 1 … n (the feature axes, 1-based, n ≤ 3), such as "
+                             f"(2, 1). Received: dims={dims!r}")
+        self.dims = tuple(dims)
+        offset = 3 - len(self.dims)  # the Tensor4D axes before the natural feature axes
+        self._axes = tuple(range(offset + 1)) + tuple(offset + d for d in self.dims)
+        self._inverse = tuple(sorted(range(4), key=self._axes.__getitem__))
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) != len(self.dims):
+            raise ValueError(f"Permute '{self.name}' with dims={self.dims} needs inputs with {len(self.dims)} "
+                             f"feature axes. Received shape {(None,) + tuple(input_shape)}.")
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape[d - 1] for d in self.dims)
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        return Tensor4D(xp.ascontiguousarray(x.data.transpose(self._axes)))
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        return Tensor4D(xp.ascontiguousarray(grad.data.transpose(self._inverse)))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "dims": self.dims}
+
+
+class RepeatVector(Layer):
+    """Repeats each sample's feature vector ``n`` times, making a sequence (e.g. the input of a decoder RNN).
+
+    Args:
+        n: how many times to repeat, a positive integer.
+
+    Input shape: (batch, features). Output shape: (batch, n, features).
+    Equations: forward yₜ = x for t = 1 … n;  backward dL/dx = Σₜ dL/dyₜ.
+
+    Example:
+        >>> RepeatVector(4)(np.zeros((2, 3))).shape
+        (2, 4, 3)
+    """
+
+    def __init__(self, n: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.n = check_positive_int("n", n)
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) != 1:
+            raise ValueError(f"RepeatVector '{self.name}' needs inputs of shape (batch, features). "
+                             f"Received shape {(None,) + tuple(input_shape)}.")
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (self.n, input_shape[0])
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        return Tensor4D(xp.repeat(x.data, self.n, axis=2))  # (batch, 1, 1, f) -> (batch, 1, n, f)
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        return Tensor4D(grad.data.sum(axis=2, keepdims=True))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "n": self.n}

@@ -1,4 +1,5 @@
-"""Merge layers: combine several tensors into one (Add, Subtract, Multiply, Average, Concatenate).
+"""Merge layers: combine several tensors into one (Add, Subtract, Multiply, Average, Maximum, Minimum,
+Concatenate).
 
 Each takes a list of inputs, in a functional graph (``Add()([x, y])`` on symbolic tensors) or
 eagerly on arrays or Tensor4D; ``backward`` returns one gradient per input. Unlike Keras, the
@@ -144,6 +145,58 @@ class Average(_ElementWise):
         return [Tensor4D(grad.data * (1.0 / self._count))] * self._count
 
 
+class _Extremum(_ElementWise):
+    """Element-wise extremum of its inputs; the gradient goes to the input that holds it.
+
+    ``_better(a, b)`` is True where a beats b strictly, so a tie goes to the earliest input, as
+    TensorFlow's gradient of Keras' chain ``maximum(maximum(x₁, x₂), x₃)`` does.
+    """
+
+    _better = staticmethod(xp.greater)
+
+    def forward(self, xs: list[Tensor4D], training: bool = False) -> Tensor4D:
+        y = xs[0].data.copy()
+        self._winner = xp.zeros(y.shape, dtype=xp.int32)  # index of the input that holds the extremum
+        for i, x in enumerate(xs[1:], start=1):
+            better = self._better(x.data, y)
+            y[better] = x.data[better]
+            self._winner[better] = i
+        self._count = len(xs)
+        return Tensor4D(y)
+
+    def backward(self, grad: Tensor4D) -> list[Tensor4D]:
+        zero = xp.zeros((), dtype=grad.dtype)
+        return [Tensor4D(xp.where(self._winner == i, grad.data, zero)) for i in range(self._count)]
+
+
+class Maximum(_Extremum):
+    """Element-wise maximum of its inputs, ``y = max(x₁, …, xₙ)``.
+
+    Input shape: a list of n ≥ 2 tensors of one shape. Output shape: the same.
+    Equations: forward y = maxᵢ xᵢ;  backward dL/dxᵢ = dL/dy where xᵢ is the first input to reach
+    the maximum, 0 elsewhere (a tie goes to the earliest input, as TensorFlow).
+
+    Example:
+        >>> Maximum()([np.array([[1.0, 5.0]]), np.array([[3.0, 2.0]])]).tolist()
+        [[3.0, 5.0]]
+    """
+
+
+class Minimum(_Extremum):
+    """Element-wise minimum of its inputs, ``y = min(x₁, …, xₙ)``.
+
+    Input shape: a list of n ≥ 2 tensors of one shape. Output shape: the same.
+    Equations: forward y = minᵢ xᵢ;  backward dL/dxᵢ = dL/dy where xᵢ is the first input to reach
+    the minimum, 0 elsewhere (a tie goes to the earliest input, as TensorFlow).
+
+    Example:
+        >>> Minimum()([np.array([[1.0, 5.0]]), np.array([[3.0, 2.0]])]).tolist()
+        [[1.0, 2.0]]
+    """
+
+    _better = staticmethod(xp.less)
+
+
 class Concatenate(_Merge):
     """Joins its inputs along ``axis`` of their natural shape, as Keras.
 
@@ -246,6 +299,24 @@ def average(inputs: list, **kwargs):
         >>> a, b = Input((3,)), Input((3,)); y = average([a, b])
     """
     return Average(**kwargs)(inputs)
+
+
+def maximum(inputs: list, **kwargs):
+    """``Maximum(**kwargs)(inputs)``: Keras' functional form.
+
+    Example:
+        >>> a, b = Input((3,)), Input((3,)); y = maximum([a, b])
+    """
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs: list, **kwargs):
+    """``Minimum(**kwargs)(inputs)``: Keras' functional form.
+
+    Example:
+        >>> a, b = Input((3,)), Input((3,)); y = minimum([a, b])
+    """
+    return Minimum(**kwargs)(inputs)
 
 
 def concatenate(inputs: list, axis: int = -1, **kwargs):

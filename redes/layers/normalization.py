@@ -1,4 +1,4 @@
-"""Normalization layers: BatchNormalization and LayerNormalization, over the last (channels) axis."""
+"""Normalization layers: BatchNormalization, LayerNormalization and UnitNormalization, over the last (channels) axis."""
 
 from __future__ import annotations
 
@@ -299,3 +299,50 @@ class LayerNormalization(Layer):
             "beta_regularizer": serialize(self.beta_regularizer),
             "gamma_regularizer": serialize(self.gamma_regularizer),
         }
+
+
+class UnitNormalization(Layer):
+    """Scales each position's feature vector (the last axis) to unit L2 norm, as Keras.
+
+    Args:
+        axis: the normalized axis; only -1, the last axis of NHWC data, is supported.
+
+    Input shape / Output shape: (batch, *features), unchanged.
+    Equations, as Keras' ``ops.normalize`` (``x · rsqrt`` with the inverse norm capped at 1/ε, ε = 1e-12),
+    with s = Σ x² over the axis and g = dL/dy:
+        forward   r = min(1/√s, 1/ε),  y = x · r
+        backward  dL/dx = g · r − x · r³ · Σ(g ⊙ x)  where 1/√s ≤ 1/ε;  dL/dx = g / ε  where capped
+                  (a zero vector: y = 0)
+
+    Example:
+        >>> UnitNormalization()(np.array([[3.0, 4.0]])).tolist()
+        [[0.6, 0.8]]
+    """
+
+    supports_masking = True  # works position by position: a sequence's mask passes through
+    _epsilon = 1e-12  # Keras' fixed epsilon
+
+    def __init__(self, axis: int = -1, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.axis = _check_axis(axis)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape)
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        square_sum = xp.square(x.data).sum(axis=-1, keepdims=True)
+        with xp.errstate(divide="ignore"):
+            inverse_norm = 1.0 / xp.sqrt(square_sum)
+        cap = xp.asarray(1.0 / self._epsilon, dtype=x.dtype)
+        self._capped = inverse_norm > cap
+        self._inverse_norm = xp.minimum(inverse_norm, cap)
+        self._x = x.data
+        return Tensor4D(x.data * self._inverse_norm)
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        r, g = self._inverse_norm, grad.data
+        projection = xp.where(self._capped, 0.0, r ** 3 * (g * self._x).sum(axis=-1, keepdims=True))
+        return Tensor4D(g * r - self._x * projection)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}

@@ -97,3 +97,7 @@ BATCH_NORM_MODEL_FLOAT32_GRADIENT_RTOL = 2e-4
 # UpSampling2D(interpolation='bilinear') in float64: TensorFlow's resize (ResizeBilinear and its gradient)
 # computes its weights and sums in float32 whatever the dtype; redes computes in the layer's dtype.
 RESIZE_FLOAT64_RTOL = 1e-6
+
+# Rescaling in float64: Keras casts the Python-float scale through float32 (relative error up to 6e-8), and
+# redes does not. Relative to max |y| that is 6e-8 · max |x · scale| / max |y|: 1.2e-7 for [0, 255] → [−1, 1].
+RESCALING_FLOAT64_TOL = 2e-7
