@@ -107,13 +107,15 @@ def test_add_weight_twice_under_one_name_is_refused():
         layer.add_weight(shape=(2,), name="w")
 
 
-def test_a_keras_call_method_gets_a_type_error_that_explains_forward():
+def test_a_keras_call_method_runs_and_gets_its_backward_from_a_tape():
     class KerasStyle(Layer):
         def call(self, inputs):
-            return inputs
+            return inputs * 3.0
 
-    with pytest.raises(TypeError, match=r"defines call\(\).*forward\(self, x, training=False\)"):
-        KerasStyle()(np.ones((2, 3)))
+    layer = KerasStyle()
+    np.testing.assert_array_equal(layer(np.ones((2, 3))), np.full((2, 3), 3.0))
+    grad = layer.backward(Tensor4D.from_natural(np.ones((2, 3))))  # more in tests/test_call_layers.py
+    np.testing.assert_array_equal(grad.to_natural((3,)), np.full((2, 3), 3.0))
 
 
 def test_missing_backward_names_what_to_write():

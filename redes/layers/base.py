@@ -16,6 +16,7 @@ under the same names. Shapes given to ``build`` and returned by
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from collections import defaultdict
@@ -207,6 +208,7 @@ class Layer:
         self._gradients: dict = {}
         self.inbound_nodes: list = []  # the layer's calls in graphs (functional models, built Sequentials)
         self._calls = 0  # calls on data: a GradientTape checks that backward still holds its call's cache
+        self._call_record = None  # a call() layer's last forward: (its tape, the inputs, the output)
 
     # ----------------------------------------------------------------- graph
     @property
@@ -531,18 +533,57 @@ class Layer:
         return y
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
-        """Compute the output from ``x``, caching what ``backward`` needs; every layer defines it."""
+        """Compute the output from ``x``, caching what ``backward`` needs; every built-in layer defines it.
+
+        A layer that defines Keras' ``call(inputs, training=None)`` instead, written with ``redes.ops``, runs it
+        here under its own GradientTape, which then gives ``backward`` (see ``_forward_by_call``).
+        """
         if callable(getattr(type(self), "call", None)):
-            raise TypeError(
-                f"{type(self).__name__} defines call(), Keras' method, but redes layers define "
-                "forward(self, x, training=False) -> Tensor4D (x.data is the (batch, h, w, c) array) and "
-                "backward(self, grad) -> Tensor4D, which returns dL/dx and stores each weight's gradient with "
-                "self.set_gradient(name, value). Rename call to forward and write backward "
-                "(see the Layer docstring and CONTRIBUTING.md).")
-        raise NotImplementedError(f"{type(self).__name__} must define forward(self, x, training=False) -> Tensor4D.")
+            return self._forward_by_call(x, training)
+        raise NotImplementedError(f"{type(self).__name__} must define forward(self, x, training=False) -> Tensor4D, "
+                                  "or Keras' call(self, inputs) written with redes.ops.")
+
+    def _forward_by_call(self, x, training: bool) -> Tensor4D:
+        """Run ``call`` on the natural arrays under a persistent GradientTape that watches the float inputs and
+        the trainable weights the call reads: the tape is this call's cache, and its reverse pass is ``backward``.
+        Any tapes of the caller are paused: to them the layer's call is one node, as a built-in layer's."""
+        from ..autodiff import GradientTape
+
+        several = isinstance(x, list)
+        shapes = self.input_shape if several else [self.input_shape]
+        inputs = [t.to_natural(shape) for t, shape in zip(x if several else [x], shapes)]
+        own = GradientTape(persistent=True)
+        with tape.paused(), own:
+            for array in inputs:
+                if array.dtype.kind == "f":
+                    own.watch(array)
+            traced = [tape.seen(array) for array in inputs]  # views the tape follows through Python's operators
+            kwargs = {"training": training} if "training" in inspect.signature(self.call).parameters else {}
+            output = self.call(traced if several else traced[0], **kwargs)
+        if isinstance(output, (list, tuple)):
+            raise TypeError(f"{type(self).__name__}.call returned {len(output)} outputs; a call() layer returns one "
+                            "array here (write the layer with forward/backward for several outputs).")
+        self._call_record = (own, inputs, output)
+        return Tensor4D.from_natural(xp.asarray(detach(output)))
+
+    def _backward_by_tape(self, grad: Tensor4D) -> Tensor4D | list:
+        """dL/dx and dL/dw of the last ``_forward_by_call``, from its tape: the VJP of ``call``."""
+        own, inputs, output = self._call_record
+        names = self._trainable_names()
+        weights = [self._weights[name] for name in names]
+        upstream = grad.to_natural(xp.shape(output)[1:])
+        grads = own.gradient(output, [*inputs, *weights], output_gradients=upstream)
+        for name, weight, value in zip(names, weights, grads[len(inputs):]):
+            self.set_gradient(name, xp.zeros_like(weight) if value is None else detach(value))
+        dxs = [Tensor4D.from_natural(xp.zeros_like(x, dtype=grad.dtype) if g is None else detach(g))
+               for x, g in zip(inputs, grads[:len(inputs)])]
+        return dxs if self._takes_list else dxs[0]
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
-        """Return dL/dx from ``grad`` = dL/dy and store each trainable weight's gradient; every layer defines it."""
+        """Return dL/dx from ``grad`` = dL/dy and store each trainable weight's gradient; every built-in layer
+        defines it (a ``call()`` layer gets it from the tape of its forward)."""
+        if self._call_record is not None:
+            return self._backward_by_tape(grad)
         raise NotImplementedError(
             f"{type(self).__name__} must define backward(self, grad) -> Tensor4D: return dL/dx and store "
             "dL/dw with self.set_gradient(name, value) for each trainable weight.")

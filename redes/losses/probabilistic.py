@@ -304,7 +304,8 @@ class Poisson(Loss):
     Args:
         name: default 'poisson'.
 
-    Input shape: y_true and y_pred (N, ...), the same shape; y_pred > 0 (rates), y_true >= 0 (counts).
+    Input shape: y_true and y_pred (N, ...), the same shape; y_pred >= 0 (rates), y_true >= 0 (counts):
+    other values are a ValueError (Keras returns NaN).
 
     Equations, with S the number of elements, ε = 1e-7:
         forward   L = Σ (p − t log(p + ε)) / S
@@ -316,6 +317,18 @@ class Poisson(Loss):
     """
 
     default_name = "poisson"
+
+    def _check_target_shape(self, y_true, y_pred_shape: tuple) -> None:
+        super()._check_target_shape(y_true, y_pred_shape)
+        if (y_true < 0).any():
+            raise ValueError(f"poisson: `y_true` must hold counts >= 0. Received a minimum of {y_true.min()}.")
+
+    def _prepare(self, y_true, y_pred) -> tuple:
+        y_true, y_pred = super()._prepare(y_true, y_pred)
+        if (y_pred <= -_EPSILON).any():  # the log of p + ε would be NaN, where Keras returns NaN
+            raise ValueError(f"poisson: `y_pred` must hold rates >= 0 (e.g. an exponential or softplus output). "
+                             f"Received a minimum of {y_pred.min()}.")
+        return y_true, y_pred
 
     def _values(self, y_true, y_pred):
         return (y_pred - y_true * xp.log(y_pred + y_pred.dtype.type(_EPSILON))).mean(axis=-1)
