@@ -109,9 +109,10 @@ class TensorBoard(Callback):
     def on_test_end(self, logs: dict | None = None) -> None:
         optimizer = getattr(self.model, "optimizer", None)
         if optimizer is not None:
+            writer = self._writer("validation")
             for name, value in (logs or {}).items():
-                self._writer("validation").add_scalar(f"evaluation_{name}_vs_iterations", float(value),
-                                                      optimizer.iterations)
+                writer.add_scalar(f"evaluation_{name}_vs_iterations", float(value), optimizer.iterations)
+            writer.flush()  # an evaluate() outside fit has no on_train_end to flush it
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = dict(logs or {})
