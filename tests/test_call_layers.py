@@ -118,3 +118,38 @@ def test_training_argument_and_errors():
 
     with pytest.raises(NotImplementedError, match="forward.*or Keras' call"):
         Neither()(x)
+
+
+def ops_squared_error(y_true, y_pred):
+    return ops.mean(ops.square(y_pred - y_true), axis=-1)
+
+
+def ops_sparse_crossentropy(y_true, y_pred):
+    picked = ops.take_along_axis(y_pred, ops.expand_dims(ops.cast(y_true, "int64"), -1), axis=-1)
+    return -ops.log(ops.squeeze(picked, -1))
+
+
+def test_a_loss_function_written_with_ops_trains_as_the_built_in_loss(tmp_path):
+    redes.set_floatx("float64")
+    try:
+        rng = np.random.default_rng(4)
+        x, y = rng.standard_normal((48, 4)), rng.integers(0, 3, 48)
+        histories = []
+        for loss in (ops_sparse_crossentropy, "sparse_categorical_crossentropy", ops_squared_error, "mse"):
+            redes.set_random_seed(5)
+            model = redes.Sequential([layers.Input((4,)), layers.Dense(3, activation="softmax")])
+            model.compile("sgd", loss)
+            target = y if "sparse" in getattr(loss, "__name__", loss) else np.eye(3)[y]
+            histories.append(model.fit(x, target, epochs=2, batch_size=8, shuffle=False, verbose=0).history["loss"])
+        np.testing.assert_allclose(histories[0], histories[1], rtol=1e-12)
+        np.testing.assert_allclose(histories[2], histories[3], rtol=1e-12)
+        model.compile("sgd", ops_squared_error)
+        weighted = model.fit(x, np.eye(3)[y], sample_weight=np.linspace(0, 1, 48), epochs=1, verbose=0)
+        assert np.isfinite(weighted.history["loss"][0])
+    finally:
+        redes.set_floatx("float32")
+    model.save(tmp_path / "m.redes")
+    with pytest.raises(ValueError, match="Unknown loss function 'ops_squared_error'"):
+        redes.load_model(tmp_path / "m.redes")
+    loaded = redes.load_model(tmp_path / "m.redes", custom_objects={"ops_squared_error": ops_squared_error})
+    assert loaded.loss.name == "ops_squared_error"

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from ..serialization import kind_serializers
 from .base import Loss
-from .functions import (binary_crossentropy, categorical_crossentropy, categorical_hinge, cosine_similarity, hinge,
-                        huber, kl_divergence, log_cosh, loss_of_function, mean_absolute_error,
-                        mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error, poisson,
-                        sparse_categorical_crossentropy, squared_hinge)
+from .functions import (LossFunctionWrapper, binary_crossentropy, categorical_crossentropy, categorical_hinge,
+                        cosine_similarity, hinge, huber, kl_divergence, log_cosh, loss_of_function,
+                        mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
+                        mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge)
 from .hinge import CategoricalHinge, Hinge, SquaredHinge
 from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
                             SparseCategoricalCrossentropy)
@@ -36,11 +36,11 @@ from .regression import (CosineSimilarity, Huber, LogCosh, MeanAbsoluteError, Me
                          MeanSquaredError, MeanSquaredLogarithmicError, RootMeanSquaredError)
 
 __all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge",
-    "Huber", "KLDivergence", "LogCosh", "Loss", "MeanAbsoluteError", "MeanAbsolutePercentageError",
-    "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson", "RootMeanSquaredError",
-    "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy", "categorical_crossentropy",
-    "categorical_hinge", "cosine_similarity", "deserialize", "get", "hinge", "huber", "kl_divergence", "log_cosh",
-    "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "Huber", "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper", "MeanAbsoluteError",
+    "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson",
+    "RootMeanSquaredError", "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy",
+    "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "deserialize", "get", "hinge", "huber",
+    "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
     "mean_squared_logarithmic_error", "poisson", "serialize", "sparse_categorical_crossentropy", "squared_hinge"]
 
 _REGISTRY = {

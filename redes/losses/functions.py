@@ -13,6 +13,11 @@ Example:
 
 from __future__ import annotations
 
+from .. import ops
+from ..autodiff import GradientTape
+from ..autodiff.tape import paused, seen
+from ..autodiff.traced import detach
+from ..backend import xp
 from .base import Loss
 from .hinge import CategoricalHinge, Hinge, SquaredHinge
 from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
@@ -195,14 +200,65 @@ FUNCTION_CLASSES: dict = {
 }
 
 
+class LossFunctionWrapper(Loss):
+    """A loss from your function ``fn(y_true, y_pred)`` → per-sample losses, written with ``redes.ops``; its
+    gradient comes from a GradientTape (Keras' ``LossFunctionWrapper``, what ``compile(loss=fn)`` makes).
+
+    Args:
+        fn: the function; ``y_true`` reaches it as given (labels stay labels), ``y_pred`` as the model's output.
+        name: default ``fn.__name__``.
+        **kwargs: passed to ``fn`` on every call.
+
+    Equations: L = mean over the batch of fn(t, p) (Keras' sum_over_batch_size), dL/dp by the tape's reverse pass.
+    Saved by the function's name: pass it in ``custom_objects`` (or ``get_custom_objects()``) to load a model.
+
+    Example:
+        >>> def squared(y_true, y_pred):
+        ...     return ops.mean(ops.square(y_pred - y_true), axis=-1)
+        >>> model.compile(optimizer="adam", loss=squared)
+    """
+
+    def __init__(self, fn, name: str | None = None, **kwargs) -> None:
+        if not callable(fn):
+            raise TypeError(f"`fn` must be a function fn(y_true, y_pred). Received: fn={fn!r}")
+        super().__init__(name=name or getattr(fn, "__name__", None))
+        self.fn, self.fn_kwargs = fn, kwargs
+
+    def _check_target_shape(self, y_true, y_pred_shape: tuple) -> None:
+        """Any targets with the batch axis: the function decides what it takes (as Keras)."""
+
+    def _convert_targets(self, y_true, y_pred):
+        return y_true
+
+    def _values(self, y_true, y_pred):
+        return xp.asarray(detach(self.fn(y_true, y_pred, **self.fn_kwargs)))
+
+    def _gradient(self, y_true, y_pred):
+        own = GradientTape()
+        with paused(), own:
+            own.watch(y_pred)
+            loss = ops.mean(self.fn(y_true, seen(y_pred), **self.fn_kwargs))
+        grad = own.gradient(loss, y_pred)
+        return xp.zeros_like(y_pred) if grad is None else detach(grad)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "fn": self.fn.__name__, **self.fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "LossFunctionWrapper":
+        from ..serialization import find_custom_object
+
+        config = dict(config)
+        name = config.pop("fn")
+        fn = find_custom_object(name)
+        if not callable(fn):
+            raise ValueError(f"Unknown loss function {name!r}: pass it as `custom_objects={{'{name}': {name}}}`, "
+                             "or register it with redes.saving.get_custom_objects().")
+        return cls(fn, **config)
+
+
 def loss_of_function(function) -> Loss:
-    """The Loss a function given to ``compile`` stands for: one of these functions' classes; a TypeError for
-    another function (a plain function has no hand-written gradient to train with)."""
+    """The Loss a function given to ``compile`` stands for: one of these functions' classes (its hand-written
+    gradient), or a ``LossFunctionWrapper`` of your function (its gradient from a GradientTape)."""
     cls = FUNCTION_CLASSES.get(function)
-    if cls is None:
-        raise TypeError(
-            f"`loss` must be a name, a Loss, or one of redes.losses' functions; {getattr(function, '__name__', function)!r} "
-            "is a plain function, and training needs its gradient. Write it as a Loss subclass with `_values` "
-            "(the per-sample losses) and `_gradient` (dL/dy_pred of their mean): see redes.losses.Loss."
-        )
-    return cls()
+    return LossFunctionWrapper(function) if cls is None else cls()
