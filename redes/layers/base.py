@@ -547,12 +547,10 @@ class Layer:
         """Run ``call`` on the natural arrays under a persistent GradientTape that watches the float inputs and
         the trainable weights the call reads: the tape is this call's cache, and its reverse pass is ``backward``.
         Any tapes of the caller are paused: to them the layer's call is one node, as a built-in layer's."""
-        from ..autodiff import GradientTape
-
         several = isinstance(x, list)
         shapes = self.input_shape if several else [self.input_shape]
         inputs = [t.to_natural(shape) for t, shape in zip(x if several else [x], shapes)]
-        own = GradientTape(persistent=True)
+        own = tape.GradientTape(persistent=True)
         with tape.paused(), own:
             for array in inputs:
                 if array.dtype.kind == "f":
