@@ -21,13 +21,14 @@ from numbers import Integral, Real
 from .backend import rng, set_random_seed, xp
 from .datasets.preprocessing import to_categorical
 from .model_diagram import plot_model
+from .progbar import Progbar
 from .py_dataset import PyDataset
 from .layers.node import SymbolicTensor
 from .serialization import (custom_object_scope, deserialize, get_custom_objects, get_registered_name,
                             get_registered_object, register_serializable, serialize)
 from .validation import check_bool, check_int, check_non_negative_int, check_one_of
 
-__all__ = ["CustomObjectScope", "InterruptRequest", "PyDataset", "Sequence", "custom_object_scope",
+__all__ = ["CustomObjectScope", "InterruptRequest", "Progbar", "PyDataset", "Sequence", "custom_object_scope",
     "deferred_interrupt", "deserialize_keras_object", "get_custom_objects", "get_registered_name",
     "get_registered_object", "is_keras_tensor", "normalize", "pack_x_y_sample_weight", "pad_sequences",
     "plot_model", "register_keras_serializable", "serialize", "serialize_keras_object", "set_random_seed",

@@ -418,3 +418,28 @@ def test_keras_other_names_for_the_same_objects():
                         (redes.regularizers, redes.regularizers.L2(0.1))):
         again = module.deserialize(module.serialize(obj))
         assert type(again) is type(obj) and again.get_config() == obj.get_config()
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"stateful_metrics": ["acc"]}, {"stateless_metrics": ["loss"]}])
+def test_progbar_shows_the_values_keras_shows(kwargs, capsys):
+    from helpers import import_tensorflow
+
+    import_tensorflow()
+    import keras
+
+    rng = np.random.default_rng(0)
+    ours, theirs = redes.utils.Progbar(10, verbose=0, **kwargs), keras.utils.Progbar(10, verbose=0, **kwargs)
+    for step in (2, 5, 9, 10):
+        values = [("loss", float(rng.random())), ("acc", float(rng.random()))]
+        ours.update(step, values)
+        theirs.update(step, values)
+        expected = {name: total / max(1, count) for name, (total, count) in theirs._values.items()}
+        assert ours.values == pytest.approx(expected, rel=1e-12)
+    lines = redes.utils.Progbar(4, verbose=2)
+    lines.add(2, [("loss", 1.0)])
+    lines.add(2, [("loss", 3.0)])
+    assert capsys.readouterr().out.strip() == "4/4 - loss: 3.0000"
+    drawn = redes.utils.Progbar(None, verbose=1)  # unknown target: a tqdm counter
+    drawn.update(3, [("loss", 0.5)], finalize=True)
+    with pytest.raises(ValueError, match="verbose"):
+        redes.utils.Progbar(3, verbose=3)
