@@ -151,7 +151,7 @@ def atomic_write(path, write) -> None:
 
 def _save(model: Model, path, include_optimizer: bool) -> None:
     weights = model.weights
-    names = [f"{layer.name}/{name}" for layer in _leaf_layers(model) for name in layer.weight_names]
+    names = model.weight_names
     description = {
         "format_version": FORMAT_VERSION,
         "kind": "model" if include_optimizer else "weights",
@@ -184,11 +184,6 @@ def _save(model: Model, path, include_optimizer: bool) -> None:
                 _write_array(archive, name, array)
 
     atomic_write(path, write)
-
-
-def _leaf_layers(model: Model) -> list:
-    return [leaf for layer in model.layers
-            for leaf in (_leaf_layers(layer) if _is_model(layer) else [layer])]
 
 
 def _is_model(layer) -> bool:
@@ -277,7 +272,7 @@ def _load_weights_into(model: Model, reader: _Reader) -> None:
     entries = reader.field("weights")
     if not model.built and reader.description.get("input_shape") is not None:
         model.build_for(tuple(reader.description["input_shape"]))
-    names = [f"{layer.name}/{name}" for layer in _leaf_layers(model) for name in layer.weight_names]
+    names = model.weight_names
     weights = model.weights
     if len(entries) != len(weights):
         raise ValueError(f"'{reader.path}' holds {len(entries)} weight arrays; model '{model.name}' has "

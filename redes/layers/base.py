@@ -25,6 +25,7 @@ from .. import activations, backend, initializers, regularizers
 from ..autodiff import tape
 from ..autodiff.traced import detach
 from ..backend import xp
+from ..ops.core import cast
 from ..tensor import Logits, LogitsGradient, Tensor4D
 from .node import call_symbolic, symbolic_inputs
 
@@ -196,7 +197,7 @@ class Layer:
         shape = kwargs.get("input_shape")
         self.declared_input_shape = None if shape is None else _declared_shape(shape)
         self.name = name or _unique_name(_snake_case(type(self).__name__))
-        self.trainable = bool(trainable)
+        self._trainable = bool(trainable)
         self.dtype = backend.standardize_dtype(dtype)
         self.built = False
         self.input_shape: tuple | None = None
@@ -208,7 +209,8 @@ class Layer:
         self._gradients: dict = {}
         self.inbound_nodes: list = []  # the layer's calls in graphs (functional models, built Sequentials)
         self._calls = 0  # calls on data: a GradientTape checks that backward still holds its call's cache
-        self._call_record = None  # a call() layer's last forward: (its tape, the inputs, the output)
+        self._call_record = None  # a call() layer's last forward: (its tape, the inputs, the output, the added losses)
+        self._added_losses: list = []  # what ``add_loss`` received in the last call
 
     # ----------------------------------------------------------------- graph
     @property
@@ -290,6 +292,37 @@ class Layer:
             tape.watch_accessed([weight])
         return tape.seen(weight)
 
+    # ------------------------------------------------------------- sublayers
+    def _children(self) -> list["Layer"]:
+        """The layers inside this one, whose weights, gradients, losses and ``trainable`` flag are this layer's
+        too: for a plain layer, the layers among its attributes (``_tracked_layers``); a ``LayerContainer``
+        gives its ``layers``."""
+        return self._tracked_layers()
+
+    def _tracked_layers(self) -> list["Layer"]:
+        """The layers held in this layer's attributes, directly or in a list, tuple or dict, in the order they
+        were assigned (Keras' tracking). Found when asked, so a layer appended to a list attribute after
+        ``__init__`` counts too."""
+        found: list[Layer] = []
+        for value in vars(self).values():
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else (value,)
+            for item in items:
+                if isinstance(item, Layer) and item is not self and not any(item is seen for seen in found):
+                    found.append(item)
+        return found
+
+    @property
+    def trainable(self) -> bool:
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        """Setting it sets it on the layers inside too: freezing a model or a block freezes what is inside,
+        as in Keras."""
+        self._trainable = bool(value)
+        for layer in self._children():
+            layer.trainable = self._trainable
+
     def _trainable_names(self) -> list[str]:
         if not self.trainable:
             return []
@@ -297,22 +330,29 @@ class Layer:
 
     @property
     def weight_names(self) -> list[str]:
-        """The names given to ``add_weight``, in ``weights`` order (e.g. ['kernel', 'bias'])."""
-        return list(self._weights)
+        """The names given to ``add_weight``, in ``weights`` order (e.g. ['kernel', 'bias']), then
+        '<sublayer>/<name>' for the weights of the layers inside."""
+        return [*self._weights, *(f"{layer.name}/{name}" for layer in self._children() for name in layer.weight_names)]
 
     @property
     def weights(self) -> list:
-        """All weight arrays, in Keras' ``get_weights`` order."""
-        return list(self._weights.values())
+        """All weight arrays, in Keras' ``get_weights`` order: this layer's own, then its sublayers'."""
+        return [*self._weights.values(), *(w for layer in self._children() for w in layer.weights)]
 
     @property
     def trainable_weights(self) -> list:
-        return [self._weights[name] for name in self._trainable_names()]
+        if not self.trainable:
+            return []
+        return [*(self._weights[name] for name in self._trainable_names()),
+                *(w for layer in self._children() for w in layer.trainable_weights)]
 
     @property
     def non_trainable_weights(self) -> list:
+        if not self.trainable:
+            return self.weights
         trainable = set(self._trainable_names())
-        return [value for name, value in self._weights.items() if name not in trainable]
+        return [*(value for name, value in self._weights.items() if name not in trainable),
+                *(w for layer in self._children() for w in layer.non_trainable_weights)]
 
     @property
     def gradients(self) -> list:
@@ -323,7 +363,19 @@ class Layer:
             raise RuntimeError(
                 f"Layer '{self.name}' has no gradient for {missing}: call backward() after a forward pass first."
             )
-        return [self._gradients[name] for name in names]
+        if not self.trainable:
+            return []
+        return [*(self._gradients[name] for name in names), *(g for layer in self._children() for g in layer.gradients)]
+
+    def _store_gradients(self, values: list) -> None:
+        """Store ``values``, one gradient (or None: zero) per array of ``trainable_weights``, with
+        ``set_gradient`` in this layer and in its sublayers."""
+        values = iter(values)
+        for name in self._trainable_names():
+            value = next(values)
+            self.set_gradient(name, xp.zeros_like(self._weights[name]) if value is None else value)
+        for layer in self._children():
+            layer._store_gradients([next(values) for _ in layer.trainable_weights])
 
     def set_gradient(self, weight, value) -> None:
         """Store dL/d(weight) for ``weight`` (its name, or the array ``add_weight`` returned), adding its
@@ -359,9 +411,27 @@ class Layer:
 
     @property
     def losses(self) -> list[float]:
-        """Regularization penalties of this layer's weights (added to the training loss). Under a recording
-        GradientTape that traces the weight, each is a 0-d traced array, differentiable with respect to it."""
-        return [self._penalty(self._weights[name], reg) for name, reg in self._regularizers.items() if reg is not None]
+        """The loss terms this layer adds to the training loss: its weights' regularization penalties, what
+        ``add_loss`` received in its last call, then its sublayers' losses. Under a recording GradientTape
+        that traces the weight, a penalty is a 0-d traced array, differentiable with respect to it."""
+        penalties = [self._penalty(self._weights[name], reg) for name, reg in self._regularizers.items()
+                     if reg is not None]
+        added = self._added_losses if tape.RECORDING else [detach(loss) for loss in self._added_losses]
+        return [*penalties, *added, *(loss for layer in self._children() for loss in layer.losses)]
+
+    def _added_losses_within(self) -> list:
+        """What ``add_loss`` received in the last calls of this layer and of its sublayers."""
+        return [*self._added_losses, *(loss for layer in self._children() for loss in layer._added_losses_within())]
+
+    def add_loss(self, loss) -> None:
+        """Add a loss term computed in ``call`` (Keras' ``add_loss``), e.g. an activity penalty
+        ``self.add_loss(0.01 * ops.sum(ops.square(outputs)))``: a scalar written with ``redes.ops``.
+
+        ``fit`` adds it to the loss it minimizes, and the layer's backward differentiates it; in your own
+        GradientTape loop, add ``sum(model.losses)`` to the loss yourself, as in Keras. Each call of the
+        layer starts with none.
+        """
+        self._added_losses.append(loss)
 
     @staticmethod
     def _penalty(weight, regularizer):
@@ -375,27 +445,25 @@ class Layer:
         return tape.record(xp.asarray(value, dtype=weight.dtype), [weight], backward)
 
     def get_weights(self) -> list:
-        """Copies of all weights in Keras order (e.g. Dense: [kernel, bias])."""
-        return [w.copy() for w in self._weights.values()]
+        """Copies of all weights in Keras order (e.g. Dense: [kernel, bias]), sublayers' included."""
+        return [w.copy() for w in self.weights]
 
     def set_weights(self, weights) -> None:
-        """Copy ``weights`` (Keras order and shapes) into this layer's arrays, in place."""
-        weights = list(weights)
-        if len(weights) != len(self._weights):
-            raise ValueError(
-                f"Layer '{self.name}' expects {len(self._weights)} weight arrays "
-                f"({', '.join(self._weights) or 'none'}), received {len(weights)}."
-            )
-        for (name, current), new in zip(self._weights.items(), weights):
-            new = xp.asarray(new)
+        """Copy ``weights`` (Keras order and shapes, as ``get_weights``) into this layer's arrays, in place;
+        every shape is checked before any array changes."""
+        weights, targets, names = [xp.asarray(w) for w in weights], self.weights, self.weight_names
+        if len(weights) != len(targets):
+            raise ValueError(f"{type(self).__name__} '{self.name}' expects {len(targets)} weight arrays "
+                             f"({', '.join(names) or 'none'}), received {len(weights)}.")
+        for name, current, new in zip(names, targets, weights):
             if new.shape != current.shape:
-                raise ValueError(
-                    f"Layer '{self.name}' weight '{name}' has shape {current.shape}, received shape {new.shape}."
-                )
+                raise ValueError(f"Layer '{self.name}' weight '{name}' has shape {current.shape}, "
+                                 f"received shape {new.shape}.")
+        for current, new in zip(targets, weights):
             current[...] = new
 
     def count_params(self) -> int:
-        return sum(math.prod(w.shape) for w in self._weights.values())
+        return sum(math.prod(w.shape) for w in self.weights)
 
     # ------------------------------------------------------------ computation
     def build(self, input_shape: tuple) -> None:
@@ -465,6 +533,11 @@ class Layer:
         if tensors is not None:
             return call_symbolic(self, inputs, tensors)
         if tape.RECORDING:
+            if self._defines_call():
+                items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+                shapes = [xp.shape(item)[1:] for item in items]
+                self.build_for(shapes if self._takes_list else shapes[0])
+                return self._run_call(inputs, training)
             return self._call_on_tape(inputs, training)
         items = list(inputs) if self._takes_list and isinstance(inputs, (list, tuple)) else [inputs]
         natural = not (items and isinstance(items[0], Tensor4D))
@@ -538,15 +611,36 @@ class Layer:
         A layer that defines Keras' ``call(inputs, training=None)`` instead, written with ``redes.ops``, runs it
         here under its own GradientTape, which then gives ``backward`` (see ``_forward_by_call``).
         """
-        if callable(getattr(type(self), "call", None)):
+        if self._defines_call():
             return self._forward_by_call(x, training)
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, x, training=False) -> Tensor4D, "
                                   "or Keras' call(self, inputs) written with redes.ops.")
 
+    def _defines_call(self) -> bool:
+        return callable(getattr(type(self), "call", None))
+
+    def _run_call(self, inputs, training: bool):
+        """``call(inputs)`` on natural arrays under the tapes recording now, its ops recorded on them as if
+        written in place: a user's tape sees through a ``call()`` layer, nested tapes and ``add_loss``
+        included. Float inputs are cast to the layer's dtype."""
+        items = [item if isinstance(item, xp.ndarray) else xp.asarray(item)
+                 for item in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
+        items = [tape.seen(cast(item, self.dtype) if item.dtype.kind == "f" and item.dtype != self.dtype else item)
+                 for item in items]  # Traced views where a tape traces them: Python's operators are recorded
+        self._added_losses = []
+        kwargs = {"training": training} if "training" in inspect.signature(self.call).parameters else {}
+        output = self.call(items if self._takes_list else items[0], **kwargs)
+        if isinstance(output, (list, tuple)):
+            raise TypeError(f"{type(self).__name__}.call returned {len(output)} outputs; a call() layer returns one "
+                            "array here (write the layer with forward/backward for several outputs).")
+        return output
+
     def _forward_by_call(self, x, training: bool) -> Tensor4D:
-        """Run ``call`` on the natural arrays under a persistent GradientTape that watches the float inputs and
-        the trainable weights the call reads: the tape is this call's cache, and its reverse pass is ``backward``.
-        Any tapes of the caller are paused: to them the layer's call is one node, as a built-in layer's."""
+        """Run ``call`` on the natural arrays under a persistent GradientTape of its own that watches the float
+        inputs and the trainable weights the call reads: that tape is this call's cache, and its reverse pass
+        is ``backward``. Any tapes of the caller are paused: to them the layer's call is one node, as a
+        built-in layer's. Layers called inside ``call`` run on the same tape (a ``call()`` sublayer's ops,
+        its ``add_loss`` too), and their weights are this layer's."""
         several = isinstance(x, list)
         shapes = self.input_shape if several else [self.input_shape]
         inputs = [t.to_natural(shape) for t, shape in zip(x if several else [x], shapes)]
@@ -555,24 +649,20 @@ class Layer:
             for array in inputs:
                 if array.dtype.kind == "f":
                     own.watch(array)
-            traced = [tape.seen(array) for array in inputs]  # views the tape follows through Python's operators
-            kwargs = {"training": training} if "training" in inspect.signature(self.call).parameters else {}
-            output = self.call(traced if several else traced[0], **kwargs)
-        if isinstance(output, (list, tuple)):
-            raise TypeError(f"{type(self).__name__}.call returned {len(output)} outputs; a call() layer returns one "
-                            "array here (write the layer with forward/backward for several outputs).")
-        self._call_record = (own, inputs, output)
+            output = self._run_call(inputs if several else inputs[0], training)
+            added = [loss for loss in self._added_losses_within() if own.traces(loss)]
+        self._call_record = (own, inputs, output, added)
         return Tensor4D.from_natural(xp.asarray(detach(output)))
 
     def _backward_by_tape(self, grad: Tensor4D) -> Tensor4D | list:
-        """dL/dx and dL/dw of the last ``_forward_by_call``, from its tape: the VJP of ``call``."""
-        own, inputs, output = self._call_record
-        names = self._trainable_names()
-        weights = [self._weights[name] for name in names]
+        """dL/dx and dL/dw of the last ``_forward_by_call``, from its tape: the VJP of ``call``, for the loss
+        that ``fit`` minimizes, the terms given to ``add_loss`` (this layer's and its sublayers') included."""
+        own, inputs, output, added = self._call_record
+        weights = self.trainable_weights
         upstream = grad.to_natural(xp.shape(output)[1:])
-        grads = own.gradient(output, [*inputs, *weights], output_gradients=upstream)
-        for name, weight, value in zip(names, weights, grads[len(inputs):]):
-            self.set_gradient(name, xp.zeros_like(weight) if value is None else detach(value))
+        seeds = [upstream, *(xp.ones(xp.shape(loss), dtype=loss.dtype) for loss in added)]
+        grads = own.gradient([output, *added], [*inputs, *weights], output_gradients=seeds)
+        self._store_gradients([None if value is None else detach(value) for value in grads[len(inputs):]])
         dxs = [Tensor4D.from_natural(xp.zeros_like(x, dtype=grad.dtype) if g is None else detach(g))
                for x, g in zip(inputs, grads[:len(inputs)])]
         return dxs if self._takes_list else dxs[0]

@@ -1,4 +1,4 @@
-"""LayerContainer: a layer made of layers (a Model, a Wrapper), whose weights are its layers' weights."""
+"""LayerContainer: a layer made of layers (a Model, a Wrapper), which names its layers itself."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from .base import Layer
 
 
 class LayerContainer(Layer):
-    """A layer that owns no weights of its own: it gathers those of its ``layers``, in their order.
+    """A layer whose sublayers are its ``layers``, in their order, rather than those found in its attributes.
 
-    Weights, trainable and non-trainable weights, gradients, regularization penalties, ``get_weights`` /
-    ``set_weights`` and ``count_params`` are the layers' own, concatenated; setting ``trainable`` sets it
-    on every layer (freezing a model or a wrapper freezes what is inside, as Keras). Subclasses give
-    ``layers``; ``Model`` and ``Wrapper`` are the two in redes.
+    As for any layer with sublayers (``Layer._children``), its weights, trainable and non-trainable weights,
+    gradients, losses, ``get_weights`` / ``set_weights`` and ``count_params`` are its own (usually none)
+    followed by its layers', and setting ``trainable`` sets it on every layer (freezing a model or a wrapper
+    freezes what is inside, as Keras). Subclasses give ``layers``; ``Model`` and ``Wrapper`` are the two in
+    redes (a subclassed ``Model``'s ``layers`` are the tracked ones).
 
     Example:
         >>> from redes import Sequential, layers
@@ -31,62 +32,5 @@ class LayerContainer(Layer):
         except (AttributeError, NotImplementedError):
             return []
 
-    @property
-    def trainable(self) -> bool:
-        return self.__dict__.get("_trainable", True)
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        self._trainable = bool(value)
-        for layer in self._contained():
-            layer.trainable = self._trainable
-
-    @property
-    def weight_names(self) -> list[str]:
-        """'<layer>/<weight>' for each weight, in ``weights`` order."""
-        return [f"{layer.name}/{name}" for layer in self.layers for name in layer.weight_names]
-
-    @property
-    def weights(self) -> list:
-        return [w for layer in self.layers for w in layer.weights]
-
-    @property
-    def trainable_weights(self) -> list:
-        return [w for layer in self.layers for w in layer.trainable_weights] if self.trainable else []
-
-    @property
-    def non_trainable_weights(self) -> list:
-        if not self.trainable:
-            return self.weights
-        return [w for layer in self.layers for w in layer.non_trainable_weights]
-
-    @property
-    def gradients(self) -> list:
-        """dL/dw aligned with ``trainable_weights``, filled by ``backward``."""
-        return [g for layer in self.layers for g in layer.gradients] if self.trainable else []
-
-    @property
-    def losses(self) -> list[float]:
-        """Regularization penalties of all layers."""
-        return [loss for layer in self.layers for loss in layer.losses]
-
-    def get_weights(self) -> list:
-        """All weights, layer by layer, each layer in Keras order."""
-        return [w for layer in self.layers for w in layer.get_weights()]
-
-    def set_weights(self, weights) -> None:
-        """Set all weights from a list in ``get_weights`` order (e.g. taken from an equivalent Keras model)."""
-        weights = list(weights)
-        expected = sum(len(layer.weights) for layer in self.layers)
-        if len(weights) != expected:
-            names = ", ".join(self.weight_names) or "none"
-            raise ValueError(f"{type(self).__name__} '{self.name}' expects {expected} weight arrays ({names}), "
-                             f"received {len(weights)}.")
-        start = 0
-        for layer in self.layers:
-            count = len(layer.weights)
-            layer.set_weights(weights[start:start + count])
-            start += count
-
-    def count_params(self) -> int:
-        return sum(layer.count_params() for layer in self.layers)
+    def _children(self) -> list[Layer]:
+        return self._contained()

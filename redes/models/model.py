@@ -31,15 +31,28 @@ class NonFiniteError(FloatingPointError):
 class Model(LayerContainer):
     """Base class of models. A model is a layer too, so models nest.
 
-    Subclasses define ``layers``, ``forward``, ``backward`` and ``build``; the layers' weights and
-    gradients are gathered by ``LayerContainer``; this class runs training.
-    ``Model(inputs, outputs)`` builds a ``Functional`` model from a graph of layer calls.
+    Three ways to make one, as in Keras: ``Sequential``; ``Model(inputs, outputs)``, a ``Functional`` model
+    from a graph of layer calls; or a subclass that creates its layers as attributes in ``__init__`` and
+    uses them in ``call(inputs, training=None)``, written with layers and ``redes.ops`` (the subclass's
+    ``layers`` and weights are found by attribute tracking; its backward is the reverse pass of the tape
+    its ``call`` ran on; ``add_loss`` in ``call`` adds to the loss ``fit`` minimizes; save and load it
+    with a ``get_config`` and ``register_serializable``, as Keras). The layers' weights and gradients are
+    gathered by ``LayerContainer``; this class runs training.
 
     Shapes: ``fit``, ``evaluate`` and ``predict`` take x as (N, features) or images (N, H, W, C) in NHWC,
     y as labels (N,) or one-hot / targets (N, ...); ``predict`` returns (N, ...) of the output layer.
 
     Example:
-        >>> from redes import layers
+        >>> from redes import layers, ops
+        >>> class TwoLayers(Model):
+        ...     def __init__(self, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.hidden = layers.Dense(8, activation="relu")
+        ...         self.classifier = layers.Dense(2, activation="softmax")
+        ...     def call(self, inputs, training=None):
+        ...         return self.classifier(self.hidden(inputs))
+        >>> TwoLayers().predict(np.zeros((3, 4))).shape
+        (3, 2)
         >>> inputs = layers.Input((4,))
         >>> outputs = layers.Dense(2, activation="softmax")(inputs)
         >>> model = Model(inputs, outputs)
@@ -70,7 +83,9 @@ class Model(LayerContainer):
     # ------------------------------------------------------------------ layers
     @property
     def layers(self) -> list[Layer]:
-        raise NotImplementedError
+        """The model's layers. A subclassed model's are the layers it holds in its attributes, in the order
+        they were assigned (Keras' tracking): ``self.dense = layers.Dense(10)`` in ``__init__``."""
+        return self._tracked_layers()
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """Return a layer by name or by index (as in Keras)."""
@@ -104,13 +119,15 @@ class Model(LayerContainer):
         return self._backward(Tensor4D.from_natural(grad)).to_natural(self.input_shape)
 
     def _backward(self, grad: Tensor4D) -> Tensor4D:
-        raise NotImplementedError
+        """A subclassed model's backward: the reverse pass of the tape its ``call`` ran on."""
+        return Layer.backward(self, grad)
 
     # ------------------------------------------------------------------ compile
     @property
     def output_names(self) -> list[str]:
-        """The output layers' names: the keys of ``loss``, ``loss_weights`` and ``metrics`` dicts, and of the logs."""
-        return [self.layers[-1].name] if self.layers else [self.name]
+        """The output layers' names: the keys of ``loss``, ``loss_weights`` and ``metrics`` dicts, and of the logs.
+        A subclassed model's one output is named after the model."""
+        return [self.name]
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly: bool = False, steps_per_execution: int = 1, jit_compile="auto",

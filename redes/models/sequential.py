@@ -42,6 +42,11 @@ class Sequential(Model):
         """The layers in order (the Input, if any, is not listed, as in Keras)."""
         return list(self._layers)
 
+    @property
+    def output_names(self) -> list[str]:
+        """[the last layer's name]: the key of a ``loss`` or ``metrics`` dict."""
+        return [self._layers[-1].name] if self._layers else [self.name]
+
     def add(self, layer: Layer) -> None:
         """Append a layer (or a whole model) to the stack."""
         if not isinstance(layer, Layer):
