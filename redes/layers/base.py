@@ -16,10 +16,12 @@ under the same names. Shapes given to ``build`` and returned by
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 
 from .. import activations, backend, initializers, regularizers
 from ..autodiff import tape
@@ -34,6 +36,21 @@ _name_counts: defaultdict[str, int] = defaultdict(int)
 # Non-empty while a GradientTape runs a layer's backward: ``set_gradient`` then stores the data gradient
 # alone, and a weight's penalty reaches its gradient through ``losses`` (added to the loss, as in Keras).
 _PENALTIES_LEFT_OUT: list = []
+
+# Non-empty while a model predicts or evaluates (``inference_only``): no backward follows, so a ``call()``
+# layer runs its call without a tape of its own.
+_NO_BACKWARD: list = []
+
+
+@contextlib.contextmanager
+def inference_only() -> Iterator[None]:
+    """Run a block whose forward passes no backward follows (``predict``, ``evaluate``): ``call()`` layers and
+    subclassed models then record no tape, which makes them as fast as written in plain NumPy."""
+    _NO_BACKWARD.append(True)
+    try:
+        yield
+    finally:
+        _NO_BACKWARD.pop()
 
 
 def _unique_name(prefix: str) -> str:
@@ -644,6 +661,10 @@ class Layer:
         several = isinstance(x, list)
         shapes = self.input_shape if several else [self.input_shape]
         inputs = [t.to_natural(shape) for t, shape in zip(x if several else [x], shapes)]
+        if _NO_BACKWARD:
+            self._call_record = None
+            with tape.paused():
+                return Tensor4D.from_natural(xp.asarray(self._run_call(inputs if several else inputs[0], training)))
         own = tape.GradientTape(persistent=True)
         with tape.paused(), own:
             for array in inputs:
@@ -672,6 +693,9 @@ class Layer:
         defines it (a ``call()`` layer gets it from the tape of its forward)."""
         if self._call_record is not None:
             return self._backward_by_tape(grad)
+        if self._defines_call():
+            raise RuntimeError(f"Layer '{self.name}' has no recorded forward to differentiate: call it on data "
+                               "(not inside predict or evaluate, which record none) before backward().")
         raise NotImplementedError(
             f"{type(self).__name__} must define backward(self, grad) -> Tensor4D: return dL/dx and store "
             "dL/dw with self.set_gradient(name, value) for each trainable weight.")

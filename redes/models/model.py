@@ -12,7 +12,7 @@ from .. import optimizers as optimizers_module
 from .. import saving
 from ..backend import xp
 from ..callbacks import CallbackList, History, ProgbarLogger
-from ..layers.base import Layer, format_shape, same_shape
+from ..layers.base import Layer, format_shape, inference_only, same_shape
 from ..layers.container import LayerContainer
 from ..tensor import Tensor4D
 from ..utils import deferred_interrupt
@@ -217,14 +217,17 @@ class Model(LayerContainer):
     def test_step(self, x, y, sample_weight=None) -> float:
         """The loss of one batch in inference mode; updates the loss tracker and metrics."""
         targets = self._targets(y, len(x))
-        outputs = self._run(x, training=False)
+        with inference_only():
+            outputs = self._run(x, training=False)
         value, _ = self._compute_loss(targets, outputs, with_gradient=False, sample_weight=sample_weight)
         self._objectives.update(targets, outputs, self._output_shapes, value, sample_weight)
         return value
 
     def predict_step(self, x) -> list:
         """The outputs for one batch in inference mode: one array per output, in its natural shape."""
-        return [output.to_natural(shape) for output, shape in zip(self._run(x, training=False), self._output_shapes)]
+        with inference_only():
+            outputs = self._run(x, training=False)
+        return [output.to_natural(shape) for output, shape in zip(outputs, self._output_shapes)]
 
     def _targets(self, y, count: int) -> list:
         """The batch's targets, one array per output: Samples were checked by ``_check_data`` (once per fit);
