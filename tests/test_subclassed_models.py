@@ -285,3 +285,39 @@ def test_a_subclassed_model_with_add_loss_trains_in_fit_as_keras(dtype):
         finally:
             keras.config.set_dtype_policy("float32")
             redes.set_floatx("float32")
+
+
+def test_a_layer_shared_inside_call_trains_as_the_same_functional_model():
+    class Siamese(redes.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.encoder = layers.Dense(4, activation="tanh")
+            self.head = layers.Dense(1)
+
+        def call(self, inputs):
+            left, right = inputs[:, :3], inputs[:, 3:]
+            return self.head(ops.abs(self.encoder(left) - self.encoder(right)))
+
+    redes.set_floatx("float64")
+    try:
+        rng = np.random.default_rng(6)
+        x, y = rng.standard_normal((32, 6)), rng.standard_normal((32, 1))
+        ours = Siamese()
+        ours.build_for((6,))
+        inputs = redes.Input((6,)).output
+        encoder, head = layers.Dense(4, activation="tanh"), layers.Dense(1)
+        halves = [layers.Cropping1D((0, 3)), layers.Cropping1D((3, 0))]
+        reshaped = layers.Reshape((6, 1))(inputs)
+        encoded = [encoder(layers.Flatten()(crop(reshaped))) for crop in halves]
+        distance = layers.Maximum()([layers.Subtract()(encoded), layers.Subtract()(encoded[::-1])])  # |a − b|
+        twin = redes.Model(inputs, head(distance))
+        twin.set_weights(ours.get_weights())
+        histories = []
+        for model in (ours, twin):
+            model.compile(redes.optimizers.Adam(0.01), "mse")
+            histories.append(model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history["loss"])
+    finally:
+        redes.set_floatx("float32")
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-12)
+    for a, b in zip(ours.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)

@@ -148,6 +148,28 @@ def _traced_shape(y: Tensor4D, input_shape: tuple) -> tuple:
     return natural_shape(y.shape[1:])
 
 
+_CARRIED = ("states",)  # what a layer carries from one batch to the next (stateful): never rolled back
+
+
+def forward_cache(layer: "Layer") -> list[tuple["Layer", dict]]:
+    """One call's forward cache of ``layer`` and of the layers inside it: a shallow copy of their attributes
+    (weights are shared arrays, never copied). ``restore_forward_cache`` puts it back before that call's
+    backward, so that a layer called several times before one backward (shared in a functional model, in a
+    wrapper, under one GradientTape) back-propagates each call through its own values."""
+    owners, found = [layer], []
+    while owners:
+        owner = owners.pop(0)
+        found.append((owner, dict(vars(owner))))
+        owners += owner._children()
+    return found
+
+
+def restore_forward_cache(cache: list[tuple["Layer", dict]]) -> None:
+    """Put back what ``forward_cache`` kept, except the states a stateful layer carries to the next batch."""
+    for owner, saved in cache:
+        vars(owner).update({key: value for key, value in saved.items() if key not in _CARRIED})
+
+
 def _detached(inputs):
     return [detach(x) for x in inputs] if isinstance(inputs, (list, tuple)) else detach(inputs)
 
@@ -225,7 +247,6 @@ class Layer:
         self._regularizers: dict = {}
         self._gradients: dict = {}
         self.inbound_nodes: list = []  # the layer's calls in graphs (functional models, built Sequentials)
-        self._calls = 0  # calls on data: a GradientTape checks that backward still holds its call's cache
         self._call_record = None  # a call() layer's last forward: (its tape, the inputs, the output, the added losses)
         self._added_losses: list = []  # what ``add_loss`` received in the last call
 
@@ -541,7 +562,6 @@ class Layer:
         as a node of a graph and returns the SymbolicTensor of its output (the functional API). Under a
         recording GradientTape, a call on arrays is one node of the tape (see ``_call_on_tape``).
         """
-        self._calls += 1
         if isinstance(inputs, Tensor4D) and not self._takes_list:
             x = inputs if inputs.dtype == self.dtype else Tensor4D(inputs.data.astype(self.dtype), mask=inputs.mask)
             self.build_for(natural_shape(inputs.shape[1:]))
@@ -579,22 +599,19 @@ class Layer:
         """``self(inputs)`` under a recording GradientTape: the call is one node of the tape, whose VJP is this
         layer's ``backward`` (dL/dx returned, dL/dw read back from ``gradients``, without the regularization
         penalties: those come from ``losses`` added to the loss). The trainable weights are watched
-        (``watch_accessed_variables``). The node holds the cache of this call only: calling the layer again
-        before ``tape.gradient`` raises there, as would second derivatives."""
+        (``watch_accessed_variables``). The node keeps this call's forward cache and puts it back before its
+        backward, so a layer called several times under one tape differentiates each call."""
         with tape.paused():
             outputs = self(_detached(inputs), training=training)
+        cache = forward_cache(self)
         items = list(inputs) if self._takes_list else [inputs]
         weights = self.trainable_weights
         tape.watch_accessed(weights)
         several = isinstance(outputs, list)
-        call = self._calls
 
         def backward(grads: list) -> list:
-            if self._calls != call:
-                raise RuntimeError(f"Layer '{self.name}' was called again after the call recorded on this "
-                                   "GradientTape, so its backward no longer holds that call's values. Call a "
-                                   "built-in layer once per tape, or write that computation with redes.ops.")
             tape.check_first_order(f"the built-in layer '{self.name}'", [*items, *weights, *grads])
+            restore_forward_cache(cache)
             upstream = [Tensor4D.from_natural(xp.zeros_like(y) if g is None else detach(g))
                         for g, y in zip(grads, outputs if several else [outputs])]
             _PENALTIES_LEFT_OUT.append(True)

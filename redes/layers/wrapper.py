@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import contextlib
 
-from .base import Layer
+from .base import Layer, forward_cache, restore_forward_cache
 from .container import LayerContainer
-
-_CARRIED = ("states",)  # what a layer carries from one batch to the next (stateful): never rolled back
 
 
 class Wrapper(LayerContainer):
@@ -61,14 +59,13 @@ class Wrapper(LayerContainer):
     # ------------------------------------------------------------------ one call's state, as a Model keeps it
     def _keep_inner_state(self) -> None:
         """After forward: keep the inner layers' caches of this call (shallow copies; weights are shared)."""
-        self._inner_state = [dict(vars(layer)) for layer in self.layers]
+        self._inner_state = [kept for layer in self.layers for kept in forward_cache(layer)]
 
     @contextlib.contextmanager
     def _inner_backward(self):
         """Around backward: the inner layers' caches of this call back in place, and the accumulation flag
         of a shared wrapper passed on to them."""
-        for layer, state in zip(self.layers, self.__dict__.get("_inner_state", [])):
-            vars(layer).update({key: value for key, value in state.items() if key not in _CARRIED})
+        restore_forward_cache(self.__dict__.get("_inner_state", []))
         accumulate = self._accumulate_gradients
         if accumulate:
             for layer in self.layers:

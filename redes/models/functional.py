@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import serialization
 from ..backend import xp
-from ..layers.base import Layer, format_shape, padded_shape, same_shape
+from ..layers.base import Layer, format_shape, forward_cache, padded_shape, restore_forward_cache, same_shape
 from ..layers.node import Node, SymbolicTensor
 from ..tensor import Tensor4D
 from ._validation import Samples, as_array, check_input_shape, check_same_length, per_endpoint
@@ -115,7 +115,7 @@ class Functional(Model):
                 values[tensor] = value
                 shapes[tensor] = value.shape
             if layer in graph.shared:
-                states[node] = _state(layer)
+                states[node] = forward_cache(layer)
             for tensor in node.inputs:
                 remaining[tensor] -= 1
                 if remaining[tensor] == 0:
@@ -136,8 +136,7 @@ class Functional(Model):
         for node in reversed(graph.nodes):
             layer = node.layer
             if node in states:
-                for owner, saved in states.pop(node):
-                    owner.__dict__.update(saved)
+                restore_forward_cache(states.pop(node))
             leaves = [leaf for leaf in _all_layers(layer) if not isinstance(leaf, Model)] if layer in done else []
             for leaf in leaves:
                 leaf._accumulate_gradients = True
@@ -269,12 +268,3 @@ def _all_layers(layer: Layer) -> list[Layer]:
     if not isinstance(layer, Model):
         return [layer]
     return [layer] + [inner for sub in layer.layers for inner in _all_layers(sub)]
-
-
-def _state(layer: Layer) -> list[tuple[Layer, dict]]:
-    """A shallow copy of the attributes of ``layer`` (and of a nested model's layers): one call's forward cache.
-
-    Restored before that call's backward, so that a layer called at several nodes back-propagates
-    each call through its own cache. Weights are shared arrays, so they are never copied.
-    """
-    return [(owner, dict(owner.__dict__)) for owner in _all_layers(layer)]
