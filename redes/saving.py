@@ -56,37 +56,6 @@ FORMAT_VERSION = 1
 _CONFIG = "config.json"
 
 
-# ------------------------------------------------------------------ compile configuration
-def _serialize_nested(value):
-    """A loss or metric, or a list (of lists) of them, one per output of a functional model."""
-    return [_serialize_nested(item) for item in value] if isinstance(value, list) else serialize(value)
-
-
-def _deserialize_nested(spec, kind: str):
-    return [_deserialize_nested(item, kind) for item in spec] if isinstance(spec, list) else deserialize(spec, kind=kind)
-
-
-def _compile_config(model: Model) -> dict | None:
-    if model.loss is None:
-        return None
-    config = {"optimizer": serialize(model.optimizer), "loss": _serialize_nested(model.loss),
-              "metrics": _serialize_nested(model.metrics)}
-    if getattr(model, "loss_weights", None) is not None:
-        config["loss_weights"] = list(model.loss_weights)
-    if getattr(model, "weighted_metrics", None):
-        config["weighted_metrics"] = _serialize_nested(model.weighted_metrics)
-    return config
-
-
-def _compile_from_config(model: Model, config: dict) -> None:
-    extra = {"loss_weights": config["loss_weights"]} if "loss_weights" in config else {}
-    if "weighted_metrics" in config:
-        extra["weighted_metrics"] = _deserialize_nested(config["weighted_metrics"], "metric")
-    model.compile(optimizer=deserialize(config["optimizer"], kind="optimizer"),
-                  loss=_deserialize_nested(config["loss"], "loss"),
-                  metrics=_deserialize_nested(config["metrics"], "metric"), **extra)
-
-
 # --------------------------------------------------------------------- random state
 def _seeded_layers(model: Model) -> list:
     """Leaf layers that own a random generator (Dropout with a seed), in model order."""
@@ -162,7 +131,7 @@ def _save(model: Model, path, include_optimizer: bool) -> None:
     }
     state = []
     if include_optimizer:
-        description["compile"] = _compile_config(model)
+        description["compile"] = model.get_compile_config()
         description["training"] = _training_state(model)
         if model.optimizer is not None:
             positions = {id(w): i for i, w in enumerate(weights)}
@@ -191,13 +160,33 @@ def _is_model(layer) -> bool:
     return hasattr(layer, "layers")
 
 
+def _format(path) -> str:
+    """'keras' for a '.keras' file, 'h5' for a '.h5' one (Keras' weights), else 'redes': the extension chooses."""
+    name = os.fspath(path).lower()
+    return "keras" if name.endswith(".keras") else "h5" if name.endswith(".h5") else "redes"
+
+
 def save_model(model: Model, path) -> None:
-    """Write the architecture, weights, compile configuration, optimizer and training state to ``path``."""
+    """Write the architecture, weights, compile configuration, optimizer and training state to ``path``;
+    a '.keras' path gets Keras 3's format (``redes.keras_format``), which ``keras.models.load_model`` opens."""
+    kind = _format(path)
+    if kind == "h5":
+        raise ValueError(f"'{path}': a whole model is saved as .keras (Keras 3) or .redes; .h5 holds weights "
+                         "(model.save_weights).")
+    if kind == "keras":
+        from .keras_format import save_keras
+        return save_keras(model, path)
     _save(model, path, include_optimizer=True)
 
 
 def save_weights(model: Model, path) -> None:
-    """Write the model's weights (and its description, to check it on load) to ``path``."""
+    """Write the model's weights (and its description, to check it on load) to ``path``; a '.weights.h5'
+    path gets Keras 3's layout, which ``keras_model.load_weights`` reads."""
+    if _format(path) == "h5":
+        from .keras_format import save_weights_h5
+        return save_weights_h5(model, path)
+    if _format(path) == "keras":
+        raise ValueError(f"'{path}': weights alone are saved as .weights.h5 (Keras 3) or .redes.")
     _save(model, path, include_optimizer=False)
 
 
@@ -320,6 +309,9 @@ def load_model(path, custom_objects: dict | None = None, compile: bool = True) -
         >>> restored.count_params(), restored.loss.name
         (10, 'sparse_categorical_crossentropy')
     """
+    if _format(path) == "keras":
+        from .keras_format import load_keras
+        return load_keras(path, custom_objects, compile)
     reader = _Reader(path)
     try:
         if reader.description.get("kind") != "model":
@@ -329,7 +321,7 @@ def load_model(path, custom_objects: dict | None = None, compile: bool = True) -
             _load_weights_into(model, reader)
             compile_config = reader.description.get("compile")
             if compile and compile_config is not None:
-                _compile_from_config(model, compile_config)
+                model.compile_from_config(compile_config)
                 _load_optimizer(model, reader)
         if compile:
             _restore_training_state(model, reader.field("training"))
@@ -360,7 +352,11 @@ def restore_training(model: Model, path) -> None:
 
 
 def load_weights(model: Model, path) -> None:
-    """Load weights saved by ``save_weights`` (or ``save``) into ``model``, checking every shape."""
+    """Load weights saved by ``save_weights`` (or ``save``) into ``model``, checking every shape; a '.h5' file
+    is read in Keras 3's layout (``keras_model.save_weights``)."""
+    if _format(path) == "h5":
+        from .keras_format import load_weights_h5
+        return load_weights_h5(model, path)
     reader = _Reader(path)
     try:
         _load_weights_into(model, reader)

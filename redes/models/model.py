@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import closing
 
 from .. import optimizers as optimizers_module
-from .. import saving
+from .. import saving, serialization
 from ..backend import xp
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..layers.base import Layer, format_shape, inference_only, same_shape
@@ -163,6 +163,28 @@ class Model(LayerContainer):
         self.metrics = self._objectives.metrics if several else self._objectives.metrics[0]
         self.weighted_metrics = self._objectives.weighted_metrics if several else self._objectives.weighted_metrics[0]
         self.loss_weights = list(self._objectives.weights) if several else None
+
+    def get_compile_config(self) -> dict | None:
+        """What ``compile`` received, as plain JSON data (Keras' ``get_compile_config``): the optimizer, the
+        loss(es), metrics, loss weights and weighted metrics serialized; None before ``compile``."""
+        if self.loss is None:
+            return None
+        config = {"optimizer": serialization.serialize(self.optimizer), "loss": _serialize_nested(self.loss),
+                  "metrics": _serialize_nested(self.metrics)}
+        if self.loss_weights is not None:
+            config["loss_weights"] = list(self.loss_weights)
+        if self.weighted_metrics:
+            config["weighted_metrics"] = _serialize_nested(self.weighted_metrics)
+        return config
+
+    def compile_from_config(self, config: dict) -> None:
+        """``compile`` again from ``get_compile_config``'s data (Keras' ``compile_from_config``)."""
+        extra = {"loss_weights": config["loss_weights"]} if config.get("loss_weights") is not None else {}
+        if config.get("weighted_metrics"):
+            extra["weighted_metrics"] = _deserialize_nested(config["weighted_metrics"], "metric")
+        self.compile(optimizer=_deserialize_nested(config["optimizer"], "optimizer"),
+                     loss=_deserialize_nested(config["loss"], "loss"),
+                     metrics=_deserialize_nested(config.get("metrics") or [], "metric"), **extra)
 
     def _require_compiled(self, method: str) -> None:
         if self.loss is None:
@@ -557,6 +579,19 @@ class Model(LayerContainer):
     def load_weights(self, path) -> None:
         """Load weights written by ``save_weights`` or ``save``; every array's shape is checked first."""
         saving.load_weights(self, path)
+
+
+def _serialize_nested(value):
+    """A loss or metric, or a list (of lists) of them, one per output of a functional model."""
+    return [_serialize_nested(item) for item in value] if isinstance(value, list) else serialization.serialize(value)
+
+
+def _deserialize_nested(spec, kind: str):
+    if isinstance(spec, str):  # a name, as compile takes it
+        return spec
+    if isinstance(spec, list):
+        return [_deserialize_nested(item, kind) for item in spec]
+    return serialization.deserialize(spec, kind=kind)
 
 
 def _resolve_verbose(verbose) -> int:

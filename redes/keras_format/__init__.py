@@ -1,0 +1,11 @@
+"""Keras 3's files, read and written: ``.keras`` models and ``.weights.h5`` weights (optional extra
+``redes[keras]``, which is h5py).
+
+``config`` translates the model description, ``weights`` knows where Keras keeps each array (and the
+optimizer's state), ``archive`` reads and writes the files. ``redes.load_model``, ``model.save``,
+``model.save_weights`` and ``model.load_weights`` choose this format by the file's extension.
+"""
+
+from .archive import load_keras, load_weights_h5, save_keras, save_weights_h5
+
+__all__ = ["load_keras", "load_weights_h5", "save_keras", "save_weights_h5"]
