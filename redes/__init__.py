@@ -11,6 +11,7 @@ from . import (activations, callbacks, datasets, initializers, layers, losses, m
 from .autodiff import GradientTape
 from .backend import floatx, set_floatx, set_random_seed
 from .initializers import Initializer
+from .keras_format import from_keras
 from .layers import Input, Layer
 from .losses import Loss
 from .metrics import Metric
@@ -37,6 +38,7 @@ __all__ = [
     "Functional", "GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer",
     "RedeNeural", "Regularizer", "Sequential", "Tensor4D",
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "ops", "optimizers",
-    "plotting", "random", "regularizers", "serialization", "utils", "validation", "floatx", "load_model", "set_floatx",
+    "plotting", "random", "regularizers", "serialization", "utils", "validation", "floatx", "from_keras", "load_model",
+    "set_floatx",
     "set_random_seed", "version",
 ]

@@ -312,6 +312,9 @@ def load_model(path, custom_objects: dict | None = None, compile: bool = True) -
     if _format(path) == "keras":
         from .keras_format import load_keras
         return load_keras(path, custom_objects, compile)
+    if _format(path) == "h5":
+        from .keras_format import load_h5_model
+        return load_h5_model(path, custom_objects, compile)
     reader = _Reader(path)
     try:
         if reader.description.get("kind") != "model":

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import os
 import zipfile
 
 import numpy as np
 
 from .. import serialization
 from .config import from_keras, to_keras
+from .legacy import is_legacy, load_legacy_h5, read_legacy_weights
 from .weights import keras_optimizer_state, set_optimizer_state, variable_groups
 
 KERAS_VERSION = "3.15.1"  # the Keras version whose format redes writes (the metadata Keras checks)
@@ -124,16 +126,31 @@ def load_keras(path, custom_objects: dict | None = None, compile: bool = True):
 
 
 def load_weights_h5(model, path) -> None:
-    """Read a Keras 3 ``.weights.h5`` file (``keras_model.save_weights``) into ``model``."""
+    """Read a ``.weights.h5`` file (``keras_model.save_weights`` in Keras 3) or a Keras 2 ``.h5`` (weights or
+    a whole model) into ``model``."""
+    with _open_h5(path) as file:
+        if is_legacy(file):
+            read_legacy_weights(model, file["model_weights"] if "model_weights" in file else file, f"'{path}'")
+        else:
+            _read_weights(model, file, f"'{path}'")
+
+
+def load_h5_model(path, custom_objects: dict | None = None, compile: bool = True):
+    """The model of a Keras 2 ``.h5`` file (see ``legacy``)."""
+    with _open_h5(path) as file:
+        return load_legacy_h5(file, f"'{path}'", custom_objects, compile)
+
+
+def _open_h5(path):
     h5py = _h5py()
     try:
-        file = h5py.File(path, "r")
+        return h5py.File(path, "r")
     except FileNotFoundError:
         raise
     except OSError as error:
-        raise ValueError(f"'{path}' is not a valid .weights.h5 file ({error}).") from None
-    with file:
-        _read_weights(model, file, f"'{path}'")
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"No such file: '{path}'") from None
+        raise ValueError(f"'{path}' is not a valid .h5 file ({error}).") from None
 
 
 def _read_weights(model, file, where: str) -> None:

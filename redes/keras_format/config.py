@@ -33,7 +33,10 @@ _TO_KERAS["redes.models"] = "keras"  # Keras writes its models under the top-lev
 # Keras arguments redes reads as their neutral value only: dropped when they hold it.
 _NEUTRAL = {"data_format": ("channels_last",), "quantization_config": (None,), "lora_rank": (None,),
             "lora_alpha": (None,), "synchronized": (False,), "renorm": (False,), "sparse": (False,),
-            "ragged": (False,), "optional": (False,), "autocast": (True,), "unroll": (False,)}
+            "ragged": (False,), "optional": (False,), "autocast": (True,), "unroll": (False,),
+            "reduction": ("sum_over_batch_size",), "dtype": ("float32", "float64")}
+# Keras' Bidirectional sets this on its inner layers; redes' Bidirectional gives masked steps zeros itself.
+_IGNORED = ("zero_output_for_mask",)
 # ... and those that only matter when another argument, at its neutral value here, switches them on.
 _IDLE_UNLESS = {"renorm_clipping": "renorm", "renorm_momentum": "renorm"}
 
@@ -92,7 +95,9 @@ def _redes_arguments(module: str, class_name: str, config: dict) -> dict:
     kept = {}
     for key, value in config.items():
         if key in accepted:
-            kept[key] = value
+            kept[key] = value[0] if key == "axis" and isinstance(value, list) and len(value) == 1 else value
+        elif key in _IGNORED:
+            continue
         elif value is None or value is False or value in _NEUTRAL.get(key, ()):
             continue
         elif key in _IDLE_UNLESS and not config.get(_IDLE_UNLESS[key]):
@@ -104,13 +109,17 @@ def _redes_arguments(module: str, class_name: str, config: dict) -> dict:
 
 
 def _arguments(cls) -> set[str]:
+    """The constructor's argument names, and its parents' as long as each passes ``**kwargs`` on."""
     names = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
-        if init is not None:
-            names |= {name for name, p in inspect.signature(init).parameters.items()
-                      if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and name != "self"}
-    return names | ({"name", "trainable", "dtype"} if hasattr(cls, "build_for") else set())
+        if init is None:
+            continue
+        parameters = inspect.signature(init).parameters.values()
+        names |= {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name != "self"}
+        if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+            break
+    return names
 
 
 def _sequential_from_keras(spec: dict, config: dict) -> dict:
@@ -154,7 +163,10 @@ def _functional_from_keras(config: dict) -> dict:
 
 
 def _keras_tensors(node) -> list:
-    """The ``__keras_tensor__`` entries of one Keras 3 node ({'args': [...], 'kwargs': {...}}), in order."""
+    """The ``keras_history`` of each tensor a node takes, in order: a Keras 3 node is {'args': [...],
+    'kwargs': {...}} holding ``__keras_tensor__`` entries, a Keras 2 node a list of [layer, node, tensor, kwargs]."""
+    if isinstance(node, list):
+        return [entry[:3] for entry in node]
     found = []
 
     def walk(value) -> None:
@@ -166,7 +178,7 @@ def _keras_tensors(node) -> list:
         elif isinstance(value, list):
             for item in value:
                 walk(item)
-    walk(node.get("args", []) if isinstance(node, dict) else node)
+    walk(node.get("args", []))
     return found
 
 
@@ -275,7 +287,7 @@ def _functional_to_keras(model) -> dict:
         layers.append(entry)
     endpoints = [[r[0], r[1], r[2] if len(r) > 2 else 0] for r in config["input_layers"]]
     outputs = [[r[0], r[1], r[2] if len(r) > 2 else 0] for r in config["output_layers"]]
-    return {"module": "keras", "class_name": "Functional", "registered_name": None,
+    return {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
             "config": {"name": model.name, "trainable": model.trainable, "layers": layers,
                        "input_layers": endpoints[0] if len(endpoints) == 1 else endpoints,
                        "output_layers": outputs[0] if len(outputs) == 1 else outputs},

@@ -184,7 +184,7 @@ class Model(LayerContainer):
             extra["weighted_metrics"] = _deserialize_nested(config["weighted_metrics"], "metric")
         self.compile(optimizer=_deserialize_nested(config["optimizer"], "optimizer"),
                      loss=_deserialize_nested(config["loss"], "loss"),
-                     metrics=_deserialize_nested(config.get("metrics") or [], "metric"), **extra)
+                     metrics=_deserialize_nested(config.get("metrics"), "metric"), **extra)
 
     def _require_compiled(self, method: str) -> None:
         if self.loss is None:
@@ -572,6 +572,12 @@ class Model(LayerContainer):
         """
         saving.save_model(self, path)
 
+    def to_keras(self, compile: bool = True):
+        """This model as a Keras 3 model (Keras installed): the same architecture, weights and, if ``compile``,
+        compile arguments and optimizer state (``redes.keras_format.to_keras``). ``redes.from_keras`` goes back."""
+        from ..keras_format import to_keras
+        return to_keras(self, compile)
+
     def save_weights(self, path) -> None:
         """Save only the weights (atomically); ``load_weights`` reads them back into the same architecture."""
         saving.save_weights(self, path)
@@ -587,7 +593,7 @@ def _serialize_nested(value):
 
 
 def _deserialize_nested(spec, kind: str):
-    if isinstance(spec, str):  # a name, as compile takes it
+    if spec is None or isinstance(spec, str):  # a name, as compile takes it
         return spec
     if isinstance(spec, list):
         return [_deserialize_nested(item, kind) for item in spec]
