@@ -343,3 +343,28 @@ def test_a_layer_redes_lacks_and_a_missing_h5py_get_clear_errors(tmp_path, monke
     with pytest.raises(ImportError, match=r"needs h5py: pip install 'redes\[keras\]'"):
         make(redes, "flat", CASES[0][2]).save(tmp_path / "m.keras")
     assert not (tmp_path / "m.keras").exists()
+
+
+def _layer_specs():
+    from test_layer_contract import SPECS
+    return SPECS
+
+
+@pytest.mark.parametrize("layer_name", list(_layer_specs()))
+def test_every_layer_goes_to_keras_and_back_with_the_same_outputs(layer_name, tmp_path):
+    """Each layer of the contract test, in a functional model: redes → .keras → Keras → .keras → redes."""
+    spec = _layer_specs()[layer_name]
+    shapes = spec.input_shape if isinstance(spec.input_shape, list) else [spec.input_shape]
+    inputs = [redes.Input(shape).output for shape in shapes]
+    model = redes.Model(inputs if len(inputs) > 1 else inputs[0], spec.make()(inputs if len(inputs) > 1 else inputs[0]))
+    rng = np.random.default_rng(0)
+    xs = [(rng.integers(0, spec.indices, (4, *shape)) if spec.indices else rng.standard_normal((4, *shape)))
+          .astype("float32") for shape in shapes]
+    xs = xs if len(xs) > 1 else xs[0]
+    model.save(tmp_path / "redes.keras")
+    theirs = keras.models.load_model(tmp_path / "redes.keras")
+    np.testing.assert_allclose(np.asarray(theirs.predict(xs, verbose=0)), model.predict(xs), rtol=1e-5, atol=1e-6)
+    theirs.save(tmp_path / "keras.keras")
+    back = redes.load_model(tmp_path / "keras.keras")
+    np.testing.assert_array_equal(back.predict(xs), model.predict(xs))
+    assert type(back.layers[-1]).__name__ == layer_name

@@ -34,7 +34,8 @@ _TO_KERAS["redes.models"] = "keras"  # Keras writes its models under the top-lev
 _NEUTRAL = {"data_format": ("channels_last",), "quantization_config": (None,), "lora_rank": (None,),
             "lora_alpha": (None,), "synchronized": (False,), "renorm": (False,), "sparse": (False,),
             "ragged": (False,), "optional": (False,), "autocast": (True,), "unroll": (False,),
-            "reduction": ("sum_over_batch_size",), "dtype": ("float32", "float64")}
+            "reduction": ("sum_over_batch_size",), "dtype": ("float32", "float64"),
+            "negative_slope": (0.0,), "threshold": (0.0,), "axis": (-1, [-1])}
 # Keras' Bidirectional sets this on its inner layers; redes' Bidirectional gives masked steps zeros itself.
 _IGNORED = ("zero_output_for_mask",)
 # ... and those that only matter when another argument, at its neutral value here, switches them on.
@@ -207,6 +208,10 @@ def to_keras(model) -> dict:
     return _spec_to_keras(serialization.serialize(model), model)
 
 
+# Arguments of redes' config that Keras' class does not take (its constructor would refuse them).
+_NOT_IN_KERAS = {"SpatialDropout1D": ("trainable",), "SpatialDropout2D": ("trainable",)}
+
+
 def _spec_to_keras(spec, layer=None):
     if isinstance(spec, list):
         return [_spec_to_keras(item) for item in spec]
@@ -219,7 +224,8 @@ def _spec_to_keras(spec, layer=None):
     if keras_module is None and spec.get("registered_name") is None:
         raise ValueError(f"'{spec['class_name']}' (module {module!r}) has no Keras equivalent; register your own "
                          "classes with @redes.saving.register_keras_serializable() to write them by name.")
-    config = {key: _spec_to_keras(value) for key, value in (spec.get("config") or {}).items()}
+    config = {key: _spec_to_keras(value) for key, value in (spec.get("config") or {}).items()
+              if key not in _NOT_IN_KERAS.get(spec["class_name"], ())}
     result = {"module": keras_module, "class_name": spec["class_name"], "config": config,
               "registered_name": spec.get("registered_name")}
     if layer is not None and getattr(layer, "built", False) and layer.input_shape is not None:

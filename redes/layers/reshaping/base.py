@@ -198,4 +198,4 @@ class _UpSampling(_Reshaping):
         return Tensor4D(_windows.fold(xp.ascontiguousarray(dx)))
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "size": self.size}
+        return {**super().get_config(), "size": self.size[0] if len(self.size) == 1 else self.size}  # Keras' forms
