@@ -6,8 +6,8 @@ Example:
     >>> model.compile(optimizer=optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 """
 
-from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, ops, optimizers, plotting,
-               random, regularizers, serialization, utils, validation)
+from . import (activations, callbacks, datasets, distributed, initializers, layers, losses, metrics, ops, optimizers,
+               plotting, random, regularizers, serialization, utils, validation)
 from .autodiff import GradientTape
 from .backend import floatx, set_floatx, set_random_seed
 from .initializers import Initializer
@@ -37,7 +37,7 @@ def version() -> str:
 __all__ = [
     "Functional", "GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer",
     "RedeNeural", "Regularizer", "Sequential", "Tensor4D",
-    "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "ops", "optimizers",
+    "activations", "callbacks", "datasets", "distributed", "initializers", "layers", "losses", "metrics", "ops", "optimizers",
     "plotting", "random", "regularizers", "serialization", "utils", "validation", "floatx", "from_keras", "load_model",
     "set_floatx",
     "set_random_seed", "version",

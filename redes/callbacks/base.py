@@ -32,6 +32,8 @@ class Callback:
         epoch 0: loss 0.250
     """
 
+    writes_files = False  # True: on several processes (redes.distributed), rank 0 alone runs this callback
+
     def __init__(self) -> None:
         self.model = None
         self.params: dict = {}

@@ -31,6 +31,8 @@ class ModelCheckpoint(MonitorCallback):
         >>> model.fit(x, y, validation_split=0.1, epochs=10, callbacks=[checkpoint])
     """
 
+    writes_files = True
+
     def __init__(self, filepath, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
                  save_weights_only: bool = False, mode: str = "auto", save_freq="epoch",
                  initial_value_threshold: float | None = None) -> None:

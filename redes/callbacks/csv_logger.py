@@ -28,6 +28,8 @@ class CSVLogger(Callback):
         >>> model.fit(x, y, epochs=5, callbacks=[CSVLogger("training.csv")])
     """
 
+    writes_files = True
+
     def __init__(self, filename, separator: str = ",", append: bool = False) -> None:
         super().__init__()
         self.filename = check_path("filename", filename)

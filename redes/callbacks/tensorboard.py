@@ -55,6 +55,8 @@ class TensorBoard(Callback):
         >>> # then: tensorboard --logdir logs
     """
 
+    writes_files = True
+
     def __init__(self, log_dir="logs", histogram_freq: int = 0, write_graph: bool = True, write_images: bool = False,
                  write_steps_per_second: bool = False, update_freq="epoch", profile_batch=0, embeddings_freq: int = 0,
                  embeddings_metadata=None) -> None:

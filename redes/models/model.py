@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from contextlib import closing
 
 from .. import optimizers as optimizers_module
-from .. import saving, serialization
-from ..backend import xp
+from .. import distributed, saving, serialization
+from ..backend import rng, xp
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..layers.base import Layer, format_shape, inference_only, same_shape
 from ..layers.container import LayerContainer
@@ -220,6 +220,8 @@ class Model(LayerContainer):
         ``sample_weight``: None or the batch's weights, (batch,) or (batch, steps).
         Raises NonFiniteError, before any weight changes, if the loss or a gradient is NaN or infinite.
         """
+        if distributed.active():
+            return self._step_on_shard(x, y, sample_weight, training=True)
         targets = self._targets(y, len(x))
         outputs = self._run(x, training=True)
         value, grads = self._compute_loss(targets, outputs, with_gradient=True, sample_weight=sample_weight)
@@ -238,12 +240,76 @@ class Model(LayerContainer):
 
     def test_step(self, x, y, sample_weight=None) -> float:
         """The loss of one batch in inference mode; updates the loss tracker and metrics."""
+        if distributed.active():
+            return self._step_on_shard(x, y, sample_weight, training=False)
         targets = self._targets(y, len(x))
         with inference_only():
             outputs = self._run(x, training=False)
         value, _ = self._compute_loss(targets, outputs, with_gradient=False, sample_weight=sample_weight)
         self._objectives.update(targets, outputs, self._output_shapes, value, sample_weight)
         return value
+
+    def _step_on_shard(self, x, y, sample_weight, training: bool) -> float:
+        """``train_step`` (or ``test_step``) of the global batch (x, y) on several processes: this rank's
+        shard forward (and backward), then one Allreduce of [Σᵣ nᵣ/B · dLᵣ/dw, the averaged non-trainable
+        weights, Σᵣ nᵣ/B · Lᵣ, each output's loss, the stop flag] and the update every rank applies alike;
+        the metrics see the whole batch's predictions (see ``redes.distributed``)."""
+        targets = self._targets(y, len(x))
+        start, stop = distributed.shard_bounds(len(x))
+        share = (stop - start) / len(x)
+        shapes = self._output_shapes
+        trainable = self.trainable_weights if training else []
+        statistics = [w for w in self.non_trainable_weights if w.dtype.kind == "f"] if training else []
+        if stop > start:
+            outputs = self._run(x[start:stop], training=training)
+            shard_weight = None if sample_weight is None else sample_weight[start:stop]
+            value, grads = self._compute_loss([t[start:stop] for t in targets], outputs, training, shard_weight)
+            output_values = self._objectives.output_values
+            if training:
+                self._backward(grads if len(grads) > 1 else grads[0])
+            gradients = self.gradients if training else []
+            predictions = [output.to_natural(shape) for output, shape in zip(outputs, shapes)]
+        else:  # a last batch smaller than the number of ranks: this rank adds nothing
+            value, output_values = 0.0, [0.0] * len(shapes)
+            gradients = [xp.zeros_like(w) for w in trainable]
+            predictions = [xp.zeros((0, *(d or 0 for d in shape)), dtype=self.dtype) for shape in shapes]
+        requested = getattr(self, "_interrupt", None)
+        scalars = [value, *output_values, float(bool(requested and requested.requested))]
+        buffer = self._flat_buffer([*(w.shape for w in trainable), *(w.shape for w in statistics), (len(scalars),)])
+        buffer.pack([*gradients, *statistics, scalars],
+                    [share] * len(gradients) + [1 / distributed.size()] * len(statistics) + [[share] * (len(scalars) - 1) + [1]])
+        distributed.sum_in_place(buffer.data)
+        views = buffer.unpack()
+        gradients, averaged, scalars = views[:len(trainable)], views[len(trainable):-1], views[-1]
+        value, output_values = float(scalars[0]), [float(v) for v in scalars[1:-1]]
+        if requested is not None and scalars[-1] > 0:
+            requested.requested = True
+        for weight, average in zip(statistics, averaged):
+            weight[...] = average
+        if training:
+            if not math.isfinite(value):
+                raise NonFiniteError(f"the loss is {value}")
+            if not all(xp.isfinite(g).all() for g in gradients):
+                raise NonFiniteError(f"the loss is {value:.6g} but a gradient holds NaN or infinite values")
+            scale = self.optimizer.loss_scale_factor
+            if scale is not None:
+                gradients = [g * scale for g in gradients]
+            self.optimizer.apply_gradients(zip([g.copy() for g in gradients], trainable))
+        gathered = [Tensor4D.from_natural(distributed.gather_rows(p)) for p in predictions]
+        self._objectives.update(targets, gathered, shapes, value, sample_weight, output_values)
+        return value
+
+    def _synchronize_ranks(self) -> None:
+        """Before a fit on several processes: rank 0's weights and random-generator state on every rank."""
+        distributed.broadcast_arrays(self.weights)
+        rng().bit_generator.state = distributed.broadcast_object(rng().bit_generator.state)
+
+    def _flat_buffer(self, shapes: list) -> "distributed.FlatBuffer":
+        """The step's Allreduce buffer, made once for these shapes (in the model's float dtype)."""
+        buffer = self.__dict__.get("_allreduce_buffer")
+        if buffer is None or buffer.shapes != [tuple(s) for s in shapes] or buffer.data.dtype != self.dtype:
+            buffer = self._allreduce_buffer = distributed.FlatBuffer(shapes, self.dtype)
+        return buffer
 
     def predict_step(self, x) -> list:
         """The outputs for one batch in inference mode: one array per output, in its natural shape."""
@@ -324,6 +390,9 @@ class Model(LayerContainer):
         """The callbacks of one fit, evaluate or predict: the user's, then the History, then a ProgbarLogger
         if ``verbose`` and none is there (Keras' order)."""
         callbacks = list(callbacks or [])
+        if not distributed.is_chief():  # several processes: rank 0 alone shows progress and writes files
+            verbose = 0
+            callbacks = [callback for callback in callbacks if not getattr(callback, "writes_files", False)]
         if history is not None:
             callbacks.append(history)
         if verbose and not any(isinstance(callback, ProgbarLogger) for callback in callbacks):
@@ -454,6 +523,8 @@ class Model(LayerContainer):
             train = ArrayBatches(parts[0], train.batch_size, shuffle, steps_per_epoch)
             validation = ArrayBatches(parts[1], validation_batch_size or train.batch_size, steps=validation_steps)
 
+        if distributed.active():
+            self._synchronize_ranks()
         history = History()
         callback_list = self._callbacks(callbacks, verbose, {"epochs": epochs, "steps": train.steps}, history)
         self.stop_training = False
@@ -461,7 +532,8 @@ class Model(LayerContainer):
         callback_list.call("on_train_begin", {})
         start = initial_epoch if self.resume_from_epoch is None else self.resume_from_epoch
         training_logs: dict = {}
-        with deferred_interrupt() as interrupt:
+        with deferred_interrupt() as interrupt, distributed.ending_every_rank_on_error():
+            self._interrupt = interrupt  # several processes stop at the same step: see _step_on_shard
             for epoch in range(start, epochs):
                 self._reset_metrics()
                 callback_list.call("on_epoch_begin", epoch, {})
@@ -499,7 +571,8 @@ class Model(LayerContainer):
         steps = check_positive_int("steps", steps, allow_none=True)
         batches = self._batches(x, y, sample_weight, batch_size=batch_size, steps=steps)
         callback_list = self._callbacks(callbacks, _resolve_verbose(verbose), {"epochs": 1, "steps": batches.steps})
-        logs = self._test_loop(batches.epoch(), callback_list)
+        with distributed.ending_every_rank_on_error():
+            logs = self._test_loop(batches.epoch(), callback_list)
         return logs if return_dict else _flatten(logs)
 
     def predict(self, x, batch_size: int | None = None, verbose=0, steps: int | None = None, callbacks=None):

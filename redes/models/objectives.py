@@ -176,14 +176,19 @@ class Objectives:
                 grads.append(grad if weight == 1.0 else type(grad)(grad.data * grad.data.dtype.type(weight)))
         return total, (grads if with_gradient else None)
 
+    @property
+    def output_values(self) -> list[float]:
+        """Each output's loss Lₖ in the last ``compute``."""
+        return list(self._values)
+
     def update(self, targets: list, outputs: list[Tensor4D], shapes: list, total: float,
-               sample_weight=None) -> None:
-        """Add one batch to the running means: its total loss, each output's loss (several outputs), the
-        metrics, and the weighted metrics with ``sample_weight``. The losses count as the batch's size
-        (Keras' loss trackers)."""
+               sample_weight=None, output_values: list | None = None) -> None:
+        """Add one batch to the running means: its total loss, each output's loss (several outputs; those of
+        the last ``compute`` unless ``output_values`` gives them), the metrics, and the weighted metrics with
+        ``sample_weight``. The losses count as the batch's size (Keras' loss trackers)."""
         count = len(targets[0])
         self._total.update_state(total, sample_weight=count)
-        for tracker, value in zip(self._output_totals, self._values):
+        for tracker, value in zip(self._output_totals, self._values if output_values is None else output_values):
             tracker.update_state(value, sample_weight=count)
         for metrics, weighted, target, output, shape in zip(self.metrics, self.weighted_metrics, targets, outputs,
                                                              shapes):

@@ -1,0 +1,48 @@
+"""One rank of a data-parallel run, started by tests/test_distributed.py under ``mpiexec -n N``.
+
+Usage: python worker.py SCENARIO DTYPE OUTPUT_FOLDER. Every rank writes OUTPUT_FOLDER/rank<r>.npz: the
+weights after ``fit``, the loss history and the epochs completed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+import redes
+from redes import callbacks, layers
+
+scenario, dtype, folder = sys.argv[1], sys.argv[2], sys.argv[3]
+redes.distributed.initialize()
+redes.set_floatx(dtype)
+redes.set_random_seed(0 if redes.distributed.is_chief() else 100 + redes.distributed.rank())  # rank 0's wins
+
+
+def data(count: int):
+    rng = np.random.default_rng(1)  # the same data on every rank, as a user's script loads it
+    x = rng.standard_normal((count, 12)).astype(dtype)
+    return x, (x[:, :3].sum(axis=1) > 0).astype(int) + (x[:, 3] > 1)
+
+
+class FailOnRankOne(callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if redes.distributed.rank() == 1 and batch == 3:
+            raise RuntimeError("bad data on the shard of rank 1")
+
+
+x, y = data(200)
+stack = [layers.Input((12,)), layers.Dense(16, activation="tanh", kernel_regularizer="l2"), layers.Dense(3, activation="softmax")]
+if scenario == "batchnorm":
+    stack.insert(2, layers.BatchNormalization(momentum=0.8))
+model = redes.Sequential(stack)
+model.compile(redes.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+extra = {"callbacks": [FailOnRankOne()]} if scenario == "fault" else {}
+if scenario == "early_stopping":
+    extra = {"callbacks": [callbacks.EarlyStopping(monitor="val_loss", patience=0, min_delta=0.15)]}
+history = model.fit(x[:150], y[:150], batch_size=32, epochs=4, validation_data=(x[150:], y[150:]),
+                    sample_weight=np.linspace(0.5, 1.5, 150), verbose=0, **extra)
+evaluation = model.evaluate(x[150:], y[150:], batch_size=16, verbose=0, return_dict=True)
+np.savez(f"{folder}/rank{redes.distributed.rank()}.npz", *model.get_weights(),
+         history=json.dumps(history.history), evaluation=json.dumps(evaluation), epochs=model.epochs_completed)
