@@ -70,6 +70,17 @@ def test_n_ranks_reproduce_one_process_with_the_same_global_batch(tmp_path, dtyp
         assert result["evaluation"] == pytest.approx(single["evaluation"], rel=tolerance * 10)
 
 
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_synchronized_batch_normalization_equals_one_process_on_the_global_batch(tmp_path, ranks):
+    for count in (1, ranks):
+        finished = run(count, "synchronized", "float64", tmp_path / str(count))
+        assert finished.returncode == 0, finished.stderr[-3000:]
+    single, = results(tmp_path / "1", 1)
+    for result in results(tmp_path / str(ranks), ranks):
+        assert largest_difference(result["weights"], single["weights"]) < 1e-12
+        np.testing.assert_allclose(result["history"]["loss"], single["history"]["loss"], rtol=1e-12)
+
+
 def test_every_rank_holds_the_same_model_and_decides_alike(tmp_path):
     """BatchNormalization's moving statistics averaged over the ranks; EarlyStopping stops every rank at the
     same epoch as one process does."""

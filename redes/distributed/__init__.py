@@ -14,6 +14,9 @@ Run a script with ``mpiexec -n N python train.py`` after adding one line, ``rede
   loss, so N ranks reproduce one process with the same ``batch_size`` up to rounding;
 * the optimizer then takes the same step on every rank; the metrics are updated with the predictions of
   the whole global batch (gathered), so logs, callbacks' decisions and History agree on every rank;
+* ``BatchNormalization(synchronized=True)`` (Keras' argument) sums its batch statistics over the ranks
+  (two Allreduces of C numbers in forward, one in backward): it then equals one process's BatchNormalization
+  on the global batch; without it each rank normalizes with its shard's statistics;
 * only rank 0 (``is_chief()``) shows progress bars and runs the callbacks that write files
   (``ModelCheckpoint``, ``CSVLogger``, ``TensorBoard``);
 * an exception on one rank prints its traceback once and ends every rank (``MPI.Abort``): no rank waits
@@ -28,6 +31,7 @@ Example (``train.py``, run with ``mpiexec -n 2 python train.py``):
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from contextlib import contextmanager
@@ -36,6 +40,7 @@ from collections.abc import Iterator
 import numpy as np
 
 _COMMUNICATOR = None  # MPI.COMM_WORLD once ``initialize`` ran
+_SHARE = [1.0]  # this rank's share nᵣ/B of the global batch, in the step running now
 
 
 def initialize():
@@ -86,6 +91,27 @@ def shard_bounds(count: int) -> tuple[int, int]:
     return start, start + share + (rank() < extra)
 
 
+@contextmanager
+def share_of_batch(share: float) -> Iterator[None]:
+    """Within a step: this rank computes the fraction ``share`` = nᵣ/B of the global batch (what a
+    synchronized BatchNormalization needs to sum its backward over the ranks)."""
+    _SHARE.append(share)
+    try:
+        yield
+    finally:
+        _SHARE.pop()
+
+
+def batch_share() -> float:
+    """This rank's share nᵣ/B of the global batch in the step running now (1 outside a step)."""
+    return _SHARE[-1]
+
+
+def summed(array: np.ndarray) -> np.ndarray:
+    """A copy of ``array`` summed over the ranks (one Allreduce): a synchronized layer's statistics."""
+    return sum_in_place(np.array(array, copy=True))
+
+
 def broadcast_arrays(arrays: list) -> None:
     """Overwrite ``arrays`` in place with rank 0's values (weights before training)."""
     for array in arrays:
@@ -127,7 +153,8 @@ def ending_every_rank_on_error() -> Iterator[None]:
         sys.stderr.write(f"[redes.distributed] rank {rank()} of {size()} failed; ending every rank:\n"
                          f"{traceback.format_exc()}")
         sys.stderr.flush()
-        _COMMUNICATOR.Abort(1)
+        _COMMUNICATOR.Abort(1)  # the process manager ends the job ...
+        os._exit(1)  # ... and until it does, nothing more runs here (nor prints the error again)
 
 
 class FlatBuffer:

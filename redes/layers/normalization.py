@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 
-from .. import initializers, regularizers
+from .. import distributed, initializers, regularizers
 from ..backend import xp
 from ..tensor import Tensor4D
 from ..serialization import serialize
@@ -58,6 +58,10 @@ class BatchNormalization(Layer):
         beta_initializer, gamma_initializer: initializers of the learned weights ('zeros', 'ones').
         moving_mean_initializer, moving_variance_initializer: initial moving statistics ('zeros', 'ones').
         beta_regularizer, gamma_regularizer: optional penalties on ``beta`` and ``gamma``.
+        synchronized: in a training over several processes (``redes.distributed``), compute the batch
+            statistics over the whole global batch (every rank's shard) rather than this rank's shard, so
+            that the layer equals one process's BatchNormalization on that batch (Keras' argument). It
+            changes nothing in one process.
 
     The batch statistics are used when the call has ``training=True`` *and* the layer is
     trainable; ``trainable=False`` freezes gamma and beta and switches to the moving
@@ -89,9 +93,10 @@ class BatchNormalization(Layer):
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
-                 beta_regularizer=None, gamma_regularizer=None, **kwargs) -> None:
+                 beta_regularizer=None, gamma_regularizer=None, synchronized: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.axis = _check_axis(axis)
+        self.synchronized = bool(synchronized)
         self.momentum = _check_real("momentum", momentum)
         if not 0.0 <= self.momentum <= 1.0:
             raise ValueError(f"`momentum` must be a number in [0, 1]. Received: momentum={momentum!r}")
@@ -127,12 +132,21 @@ class BatchNormalization(Layer):
             y = self._forward_inference(x2)
         return Tensor4D(y.reshape(x.shape))
 
+    def _synchronizes(self) -> bool:
+        return self.synchronized and distributed.active()
+
     def _forward_training(self, x2):
         m = x2.shape[0]
-        mean = _column_sums(x2) / m
+        sums = _column_sums(x2)
+        if self._synchronizes():  # the global batch's statistics: Σ over every rank's rows
+            totals = distributed.summed(xp.append(sums, m))
+            sums, m = totals[:-1], totals[-1]
+        mean = sums / m
         xhat = x2 - mean  # (M, C): centred now, normalized in place below
         y = xp.multiply(xhat, xhat)  # squares; the buffer is reused for the output
-        var = _column_sums(y) / m
+        squares = _column_sums(y)
+        var = (distributed.summed(squares) if self._synchronizes() else squares) / m
+        self._count = m
         inv_std = 1.0 / xp.sqrt(var + self.epsilon)
         xhat *= inv_std
         if self.scale:
@@ -168,16 +182,21 @@ class BatchNormalization(Layer):
                 centred_g *= g2
                 self._set_weight_gradients(_column_sums(centred_g) * self._inv_std, _column_sums(g2))
             return Tensor4D((g2 * factor).reshape(grad.shape))
-        m = g2.shape[0]
+        m = self._count
         dbeta = _column_sums(g2)
         dx = xp.multiply(g2, self._xhat)
         dgamma = _column_sums(dx)
         if self.trainable:
             self._set_weight_gradients(dgamma, dbeta)
+        share = 1.0
+        if self._synchronizes():  # G = share·g is this rank's part of the global batch's gradient
+            share = distributed.batch_share()
+            totals = distributed.summed(xp.concatenate([dbeta, dgamma]) * share)
+            dbeta, dgamma = totals[:len(dbeta)], totals[len(dbeta):]
         xp.multiply(self._xhat, dgamma / m, out=dx)
-        xp.subtract(g2, dx, out=dx)
+        xp.subtract(g2 * share if share != 1.0 else g2, dx, out=dx)
         dx -= dbeta / m
-        dx *= factor
+        dx *= factor / share if share != 1.0 else factor
         return Tensor4D(dx.reshape(grad.shape))
 
     def _set_weight_gradients(self, dgamma, dbeta) -> None:
@@ -200,6 +219,7 @@ class BatchNormalization(Layer):
             "moving_variance_initializer": serialize(self.moving_variance_initializer),
             "beta_regularizer": serialize(self.beta_regularizer),
             "gamma_regularizer": serialize(self.gamma_regularizer),
+            "synchronized": self.synchronized,
         }
 
 

@@ -261,14 +261,20 @@ class Model(LayerContainer):
         trainable = self.trainable_weights if training else []
         statistics = [w for w in self.non_trainable_weights if w.dtype.kind == "f"] if training else []
         if stop > start:
-            outputs = self._run(x[start:stop], training=training)
-            shard_weight = None if sample_weight is None else sample_weight[start:stop]
-            value, grads = self._compute_loss([t[start:stop] for t in targets], outputs, training, shard_weight)
-            output_values = self._objectives.output_values
-            if training:
-                self._backward(grads if len(grads) > 1 else grads[0])
+            with distributed.share_of_batch(share):
+                outputs = self._run(x[start:stop], training=training)
+                shard_weight = None if sample_weight is None else sample_weight[start:stop]
+                value, grads = self._compute_loss([t[start:stop] for t in targets], outputs, training, shard_weight)
+                output_values = self._objectives.output_values
+                if training:
+                    self._backward(grads if len(grads) > 1 else grads[0])
             gradients = self.gradients if training else []
             predictions = [output.to_natural(shape) for output, shape in zip(outputs, shapes)]
+        elif training and _synchronized_layers(self):
+            raise ValueError(f"A batch of {len(x)} samples leaves rank {distributed.rank()} of {distributed.size()} "
+                             "without samples, and a synchronized BatchNormalization needs every rank in each step: "
+                             "choose batch_size and the data size so that every batch has at least one sample "
+                             "per rank.")
         else:  # a last batch smaller than the number of ranks: this rank adds nothing
             value, output_values = 0.0, [0.0] * len(shapes)
             gradients = [xp.zeros_like(w) for w in trainable]
@@ -658,6 +664,12 @@ class Model(LayerContainer):
     def load_weights(self, path) -> None:
         """Load weights written by ``save_weights`` or ``save``; every array's shape is checked first."""
         saving.load_weights(self, path)
+
+
+def _synchronized_layers(layer) -> list:
+    """The layers inside ``layer`` whose forward is a collective over the ranks (synchronized BatchNormalization)."""
+    return [inner for child in layer._children() for inner in [child, *_synchronized_layers(child)]
+            if getattr(inner, "synchronized", False)]
 
 
 def _serialize_nested(value):
