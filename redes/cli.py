@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy
 
-from . import backend, callbacks, datasets, layers, optimizers, plotting
+from . import backend, callbacks, datasets, distributed, layers, optimizers, plotting
 from .layers.base import Layer
 from .models import Sequential
 from .saving import load_model
@@ -184,7 +184,14 @@ def _batch_norm_note(model: Sequential, steps: int) -> str | None:
 
 
 def train(args: argparse.Namespace) -> int:
-    """``redes train``: build the preset, fit it, report the test accuracy, save model, history and plots."""
+    """``redes train``: build the preset, fit it, report the test accuracy, save model, history and plots.
+
+    Under ``mpiexec -n N redes train ...`` the N processes train data-parallel (``redes.distributed``); rank 0
+    alone prints and saves."""
+    if distributed.launched_by_mpiexec():
+        distributed.initialize()
+        if not distributed.is_chief():
+            args.verbose = 0
     if args.seed is not None:
         backend.set_random_seed(args.seed)
     data = load_images(args.dataset, args.quick)
@@ -208,6 +215,8 @@ def train(args: argparse.Namespace) -> int:
         print("redes train: training stopped before the first epoch ended; nothing was saved.", file=sys.stderr)
         return 1
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=args.batch_size, verbose=0)
+    if not distributed.is_chief():
+        return 0
     model.save(out / "model.redes")
     probabilities = model.predict(x_test, batch_size=args.batch_size)
     plots = _save_plots(out, history, x_test, y_test, probabilities, class_names)

@@ -70,10 +70,12 @@ def test_n_ranks_reproduce_one_process_with_the_same_global_batch(tmp_path, dtyp
         assert result["evaluation"] == pytest.approx(single["evaluation"], rel=tolerance * 10)
 
 
-@pytest.mark.parametrize("ranks", [2, 3])
-def test_synchronized_batch_normalization_equals_one_process_on_the_global_batch(tmp_path, ranks):
+@pytest.mark.parametrize("scenario, ranks", [("synchronized", 2), ("synchronized", 3), ("dropout", 2)])
+def test_synchronized_batch_normalization_and_dropout_equal_one_process(tmp_path, scenario, ranks):
+    """BatchNormalization(synchronized=True) normalizes with the global batch's statistics; Dropout draws the
+    global batch's mask and keeps the shard's rows: both then equal one process on the global batch."""
     for count in (1, ranks):
-        finished = run(count, "synchronized", "float64", tmp_path / str(count))
+        finished = run(count, scenario, "float64", tmp_path / str(count))
         assert finished.returncode == 0, finished.stderr[-3000:]
     single, = results(tmp_path / "1", 1)
     for result in results(tmp_path / str(ranks), ranks):
@@ -94,6 +96,14 @@ def test_every_rank_holds_the_same_model_and_decides_alike(tmp_path):
     single, = results(tmp_path / "stop1", 1)
     epochs = [result["epochs"] for result in results(tmp_path / "stop2", 2)]
     assert epochs == [single["epochs"]] * 2 and single["epochs"] < 4
+
+
+def test_ctrl_c_on_one_rank_stops_every_rank_after_the_same_step(tmp_path):
+    finished = run(2, "interrupt", "float64", tmp_path / "interrupt", timeout=60)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    first, second = results(tmp_path / "interrupt", 2)
+    assert first["epochs"] == second["epochs"] == 1  # the second epoch was cut short on both
+    assert largest_difference(first["weights"], second["weights"]) == 0
 
 
 def test_an_error_on_one_rank_ends_every_rank_promptly_and_is_printed_once(tmp_path):

@@ -17,6 +17,8 @@ Run a script with ``mpiexec -n N python train.py`` after adding one line, ``rede
 * ``BatchNormalization(synchronized=True)`` (Keras' argument) sums its batch statistics over the ranks
   (two Allreduces of C numbers in forward, one in backward): it then equals one process's BatchNormalization
   on the global batch; without it each rank normalizes with its shard's statistics;
+* the random layers (Dropout and its kin) draw their noise for the whole global batch and keep their
+  shard's rows, so a run with dropout is the one-process run too;
 * only rank 0 (``is_chief()``) shows progress bars and runs the callbacks that write files
   (``ModelCheckpoint``, ``CSVLogger``, ``TensorBoard``);
 * an exception on one rank prints its traceback once and ends every rank (``MPI.Abort``): no rank waits
@@ -40,7 +42,7 @@ from collections.abc import Iterator
 import numpy as np
 
 _COMMUNICATOR = None  # MPI.COMM_WORLD once ``initialize`` ran
-_SHARE = [1.0]  # this rank's share nᵣ/B of the global batch, in the step running now
+_SHARD = [(0, 1, 1)]  # (start, stop, count): this rank's rows of the global batch, in the step running now
 
 
 def initialize():
@@ -55,6 +57,15 @@ def initialize():
                           "(mpi4py and mpich, both from PyPI).") from None
     _COMMUNICATOR = MPI.COMM_WORLD
     return _COMMUNICATOR
+
+
+def launched_by_mpiexec() -> bool:
+    """Whether this process was started by ``mpiexec`` with more than one process (MPICH's or Open MPI's
+    environment says so): the command line then calls ``initialize`` itself."""
+    for variable in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE"):
+        if os.environ.get(variable, "1").isdigit() and int(os.environ.get(variable, "1")) > 1:
+            return True
+    return False
 
 
 def is_initialized() -> bool:
@@ -92,19 +103,28 @@ def shard_bounds(count: int) -> tuple[int, int]:
 
 
 @contextmanager
-def share_of_batch(share: float) -> Iterator[None]:
-    """Within a step: this rank computes the fraction ``share`` = nᵣ/B of the global batch (what a
-    synchronized BatchNormalization needs to sum its backward over the ranks)."""
-    _SHARE.append(share)
+def shard_of_batch(start: int, stop: int, count: int) -> Iterator[None]:
+    """Within a step: this rank computes rows [start, stop) of a global batch of ``count`` rows (what a
+    synchronized BatchNormalization and the random layers need to act as one process would)."""
+    _SHARD.append((start, stop, count))
     try:
         yield
     finally:
-        _SHARE.pop()
+        _SHARD.pop()
 
 
 def batch_share() -> float:
     """This rank's share nᵣ/B of the global batch in the step running now (1 outside a step)."""
-    return _SHARE[-1]
+    start, stop, count = _SHARD[-1]
+    return (stop - start) / count
+
+
+def batch_rows(rows: int) -> tuple[int, int, int]:
+    """(start, stop, count): where an array of ``rows`` rows (this rank's shard, in a step) sits in the global
+    batch; (0, rows, rows) outside a step or for an array that is not the shard. A random layer draws its
+    noise for all ``count`` rows and keeps [start, stop), so N ranks draw what one process draws."""
+    start, stop, count = _SHARD[-1]
+    return (start, stop, count) if stop - start == rows and count != rows else (0, rows, rows)
 
 
 def summed(array: np.ndarray) -> np.ndarray:

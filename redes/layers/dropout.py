@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .. import backend
+from .. import backend, distributed
 from ..backend import xp
 from ..tensor import Tensor4D
 from ..validation import check_float, check_int, normalize_data_format
@@ -29,6 +29,13 @@ class _TrainingNoise(Layer):
     def _rng(self):
         """The layer's own generator if seeded, else the global one (``redes.set_random_seed``)."""
         return self._generator if self._generator is not None else backend.rng()
+
+    def _draw(self, distribution: str, shape: tuple, dtype):
+        """``self._rng().<distribution>(shape)``; in a step over several processes (``redes.distributed``),
+        this rank's rows of the draw for the whole global batch, so that N ranks draw what one process does."""
+        start, stop, count = distributed.batch_rows(shape[0])
+        values = getattr(self._rng(), distribution)((count, *shape[1:]), dtype=dtype)
+        return values if count == stop - start else values[start:stop]
 
     @staticmethod
     def _draw_dtype(x: Tensor4D):
@@ -98,7 +105,7 @@ class Dropout(_MultiplicativeNoise):
     def _factors(self, x: Tensor4D):
         if self.rate == 0.0:
             return None
-        mask = self._rng().random(self._noise_shape(x.shape), dtype=self._draw_dtype(x))
+        mask = self._draw("random", self._noise_shape(x.shape), self._draw_dtype(x))
         xp.greater_equal(mask, self.rate, out=mask)  # 1 where kept, 0 where dropped, in place
         mask *= 1.0 / (1.0 - self.rate)
         return mask
@@ -184,7 +191,7 @@ class GaussianDropout(_MultiplicativeNoise):
     def _factors(self, x: Tensor4D):
         if self.rate == 0.0:
             return None
-        factors = self._rng().standard_normal(x.shape, dtype=self._draw_dtype(x))
+        factors = self._draw("standard_normal", x.shape, self._draw_dtype(x))
         factors *= math.sqrt(self.rate / (1.0 - self.rate))
         factors += 1.0
         return factors
@@ -216,7 +223,7 @@ class GaussianNoise(_TrainingNoise):
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         if not training or self.stddev == 0.0:
             return x
-        noise = self._rng().standard_normal(x.shape, dtype=self._draw_dtype(x))
+        noise = self._draw("standard_normal", x.shape, self._draw_dtype(x))
         noise *= self.stddev
         return Tensor4D(x.data + noise.astype(x.dtype, copy=False))
 

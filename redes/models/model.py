@@ -261,7 +261,7 @@ class Model(LayerContainer):
         trainable = self.trainable_weights if training else []
         statistics = [w for w in self.non_trainable_weights if w.dtype.kind == "f"] if training else []
         if stop > start:
-            with distributed.share_of_batch(share):
+            with distributed.shard_of_batch(start, stop, len(x)):
                 outputs = self._run(x[start:stop], training=training)
                 shard_weight = None if sample_weight is None else sample_weight[start:stop]
                 value, grads = self._compute_loss([t[start:stop] for t in targets], outputs, training, shard_weight)

@@ -7,7 +7,10 @@ weights after ``fit``, the loss history and the epochs completed.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+import warnings
 
 import numpy as np
 
@@ -26,6 +29,14 @@ def data(count: int):
     return x, (x[:, :3].sum(axis=1) > 0).astype(int) + (x[:, 3] > 1)
 
 
+class CtrlCOnRankOne(callbacks.Callback):
+    """Ctrl-C reaching rank 1 alone, in the middle of the second epoch."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if redes.distributed.rank() == 1 and batch == 2 and self.model.epochs_completed == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
 class FailOnRankOne(callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if redes.distributed.rank() == 1 and batch == 3:
@@ -34,14 +45,19 @@ class FailOnRankOne(callbacks.Callback):
 
 x, y = data(200 if scenario != "synchronized" else 210)  # 180 training samples: no batch leaves a rank empty
 stack = [layers.Input((12,)), layers.Dense(16, activation="tanh", kernel_regularizer="l2"), layers.Dense(3, activation="softmax")]
+if scenario == "dropout":
+    stack.insert(2, layers.Dropout(0.3))
 if scenario in ("batchnorm", "synchronized"):
     stack.insert(2, layers.BatchNormalization(momentum=0.8, synchronized=scenario == "synchronized"))
 model = redes.Sequential(stack)
 model.compile(redes.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
 extra = {"callbacks": [FailOnRankOne()]} if scenario == "fault" else {}
+if scenario == "interrupt":
+    extra = {"callbacks": [CtrlCOnRankOne()]}
 if scenario == "early_stopping":
     extra = {"callbacks": [callbacks.EarlyStopping(monitor="val_loss", patience=0, min_delta=0.15)]}
 train = 150 if scenario != "synchronized" else 180
+warnings.simplefilter("ignore", RuntimeWarning)  # the interrupt's warning
 history = model.fit(x[:train], y[:train], batch_size=32, epochs=4, validation_data=(x[train:], y[train:]),
                     sample_weight=np.linspace(0.5, 1.5, train), verbose=0, **extra)
 evaluation = model.evaluate(x[train:], y[train:], batch_size=16, verbose=0, return_dict=True)
