@@ -55,3 +55,54 @@ def test_group_normalization_matches_keras(kwargs, shape, dtype):
 @pytest.mark.parametrize("kwargs", [{}, {"epsilon": 1e-2}])
 def test_rms_normalization_matches_keras(kwargs, shape, dtype):
     compare("RMSNormalization (rank 2–4)", "RMSNormalization", kwargs, shape, dtype, seed=len(shape))
+
+
+# ------------------------------------------------------------------ the preprocessing Normalization
+ADAPT = [(-1, (6, 8)), (-1, (6, 4, 5)), (None, (6, 4, 5)), ((1, 2), (6, 4, 5)), (1, (5, 3, 4, 2)), ((-3, -1), (5, 3, 4, 2))]
+
+
+@DTYPES
+@pytest.mark.parametrize("invert", [False, True])
+@pytest.mark.parametrize("axis, shape", ADAPT)
+def test_normalization_adapts_and_normalizes_as_keras(axis, shape, invert, dtype):
+    """adapt on the whole array and on a list of batches: Keras' mean and variance; then output and dL/dx."""
+    tf = import_tensorflow()
+    rng = np.random.default_rng(len(shape))
+    x = (3 * rng.standard_normal(shape) + 2).astype(dtype)
+    x[:, ..., 0] *= 1e-5  # a feature of tiny variance: near the 1e-7 floor of the standard deviation
+    batches = [x[:2], x[2:3], x[3:]]
+    what = f"Normalization (axis -1, None, tuples; rank 2–4; invert={invert})"
+    # Keras' batch-by-batch adapt starts from float32 zeros and fails on float64 batches: float32 only there
+    for data in (x, batches) if dtype == "float32" else (x,):
+        ours = layers.Normalization(axis=axis, invert=invert, dtype=dtype)
+        ours.adapt(data)
+        theirs = tf.keras.layers.Normalization(axis=axis, invert=invert, dtype=dtype)
+        theirs.adapt(data)
+        for label, a, b in zip(["adapted mean", "adapted variance"], ours.get_weights(), theirs.get_weights()):
+            assert a.dtype == np.dtype(dtype)
+            assert_parity(f"{what}: {label}", dtype, a, b, tolerance(dtype))
+        y = ours(x)
+        upstream = rng.standard_normal(y.shape).astype(dtype)
+        y_tf, grad_tf = tf_vjp(tf, theirs, x, upstream)
+        grad = ours.backward(Tensor4D.from_natural(upstream)).data.reshape(x.shape)
+        assert y.dtype == grad.dtype == np.dtype(dtype)
+        assert_parity(f"{what}: output", dtype, y, y_tf, tolerance(dtype))
+        assert_parity(f"{what}: input gradient", dtype, grad, grad_tf, tolerance(dtype))
+
+
+@DTYPES
+@pytest.mark.parametrize("axis, mean, variance", [(-1, [1.0, -2.0, 0.5], [4.0, 0.0, 9.0]), (None, 3.0, 2.0),
+                                                   ((1, 2), [1.0, -2.0, 0.5], [4.0, 1e-15, 9.0])])
+def test_normalization_with_given_statistics_matches_keras(axis, mean, variance, dtype):
+    tf = import_tensorflow()
+    x = np.random.default_rng(1).standard_normal((4, 2, 3)).astype(dtype)
+    for invert in (False, True):
+        ours = layers.Normalization(axis=axis, mean=mean, variance=variance, invert=invert, dtype=dtype)
+        theirs = tf.keras.layers.Normalization(axis=axis, mean=mean, variance=variance, invert=invert, dtype=dtype)
+        y = ours(x)
+        upstream = np.ones_like(y)
+        y_tf, grad_tf = tf_vjp(tf, theirs, x, upstream)
+        what = f"Normalization (given mean and variance, invert={invert})"
+        assert_parity(f"{what}: output", dtype, y, y_tf, tolerance(dtype))
+        assert_parity(f"{what}: input gradient", dtype, ours.backward(Tensor4D.from_natural(upstream)).data.reshape(
+            x.shape), grad_tf, tolerance(dtype))
