@@ -158,6 +158,7 @@ SPECS = {
                             bad=[({"layer": "dense"}, TypeError, "layer")],
                             softmax=lambda **kw: layers.TimeDistributed(
                                 layers.Dense(3, activation="softmax", dtype=kw.get("dtype")), **kw)),
+    "Identity": Spec(lambda **kw: layers.Identity(**kw), (2, 3)),
     "Flatten": Spec(lambda **kw: layers.Flatten(**kw), (2, 3, 2)),
     "Reshape": Spec(lambda **kw: layers.Reshape((3, 4), **kw), (2, 6),
                     bad=[({"target_shape": "3"}, TypeError, "target_shape")]),

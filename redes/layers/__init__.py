@@ -4,7 +4,7 @@ from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .augmentation import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from .base import Layer
 from .convolution import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
-from .core import Flatten, Input, Permute, RepeatVector, Reshape
+from .core import Flatten, Identity, Input, Permute, RepeatVector, Reshape
 from .dense import Dense
 from .dropout import Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from .embedding import Embedding
@@ -34,7 +34,7 @@ __all__ = ["Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D
     "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
     "Cropping2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization", "Input", "InputLayer", "LSTM", "Layer", "LayerNormalization",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization", "Identity", "Input", "InputLayer", "LSTM", "Layer", "LayerNormalization",
     "LeakyReLU", "Masking", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Normalization", "Permute", "RandomFlip",
     "RandomRotation", "RandomTranslation", "RandomZoom", "RMSNormalization", "ReLU", "RepeatVector", "Rescaling", "Reshape", "SimpleRNN", "Softmax", "SpatialDropout1D", "SpatialDropout2D", "Subtract",
     "SymbolicTensor", "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "add",
