@@ -1,5 +1,5 @@
 """Normalization layers over the last (channels) axis: BatchNormalization, LayerNormalization, GroupNormalization,
-RMSNormalization and UnitNormalization.
+RMSNormalization and UnitNormalization (on ``l2_normalize``, which Dot(normalize=True) shares).
 
 LayerNormalization, GroupNormalization and RMSNormalization share one core: rows of an (M, K) matrix
 standardized (``_standardize_rows``) and its backward (``_standardize_rows_backward``); a group norm is a
@@ -80,6 +80,24 @@ def _standardize_rows_backward(h, xhat, inv_std, center: bool = True):
         dx -= _row_means(h)
     dx *= inv_std
     return dx
+
+
+def l2_normalize(x, axis: int, epsilon: float):
+    """Keras' ``ops.normalize(x, axis, order=2, epsilon)``: (y, r, capped) with s = Σ x² over ``axis``,
+    r = min(1/√s, 1/ε) (kept dims), y = x · r, and ``capped`` where 1/√s > 1/ε (a zero vector gives y = 0)."""
+    with xp.errstate(divide="ignore"):
+        inverse_norm = 1.0 / xp.sqrt(xp.square(x).sum(axis=axis, keepdims=True))
+    cap = xp.asarray(1.0 / epsilon, dtype=x.dtype)
+    capped = inverse_norm > cap
+    inverse_norm = xp.minimum(inverse_norm, cap)
+    return x * inverse_norm, inverse_norm, capped
+
+
+def l2_normalize_backward(g, x, inverse_norm, capped, axis: int):
+    """dL/dx of ``l2_normalize`` from g = dL/dy: g · r − x · r³ · Σ(g ⊙ x) where uncapped, g · r where capped."""
+    r = inverse_norm
+    projection = xp.where(capped, 0.0, r ** 3 * (g * x).sum(axis=axis, keepdims=True))
+    return g * r - x * projection
 
 
 class BatchNormalization(Layer):
@@ -482,19 +500,12 @@ class UnitNormalization(Layer):
         return tuple(input_shape)
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
-        square_sum = xp.square(x.data).sum(axis=-1, keepdims=True)
-        with xp.errstate(divide="ignore"):
-            inverse_norm = 1.0 / xp.sqrt(square_sum)
-        cap = xp.asarray(1.0 / self._epsilon, dtype=x.dtype)
-        self._capped = inverse_norm > cap
-        self._inverse_norm = xp.minimum(inverse_norm, cap)
         self._x = x.data
-        return Tensor4D(x.data * self._inverse_norm)
+        y, self._inverse_norm, self._capped = l2_normalize(x.data, -1, self._epsilon)
+        return Tensor4D(y)
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
-        r, g = self._inverse_norm, grad.data
-        projection = xp.where(self._capped, 0.0, r ** 3 * (g * self._x).sum(axis=-1, keepdims=True))
-        return Tensor4D(g * r - self._x * projection)
+        return Tensor4D(l2_normalize_backward(grad.data, self._x, self._inverse_norm, self._capped, -1))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}
