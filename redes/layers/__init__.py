@@ -9,8 +9,8 @@ from .dense import Dense
 from .dropout import Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from .embedding import Embedding
 from .masking import Masking
-from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, dot,
-                    maximum, minimum, multiply, subtract)
+from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate,
+                    dot, maximum, minimum, multiply, subtract)
 from .node import SymbolicTensor
 from .normalization import (BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization,
                             UnitNormalization)
