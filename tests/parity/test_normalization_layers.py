@@ -41,13 +41,37 @@ def compare(what: str, name: str, kwargs: dict, shape: tuple, dtype: str, seed: 
         assert_parity(f"{what}: {label}", dtype, a, b, tolerance(dtype))
 
 
+GROUPS = [{"groups": 1}, {"groups": 2}, {"groups": 8}, {"groups": -1}, {"groups": 2, "center": False},
+          {"groups": 2, "scale": False, "epsilon": 0.1}]
+# one value per group (flat inputs, groups = C) is left to test_group_normalization_of_single_values_is_beta
+GROUP_CASES = [(kwargs, shape) for kwargs in GROUPS for shape in SHAPES
+               if not (len(shape) == 2 and kwargs["groups"] in (8, -1))]
+
+
 @DTYPES
-@pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("kwargs", [{"groups": 1}, {"groups": 2}, {"groups": 8}, {"groups": -1},
-                                    {"groups": 2, "center": False}, {"groups": 2, "scale": False, "epsilon": 0.1}])
+@pytest.mark.parametrize("kwargs, shape", GROUP_CASES)
 def test_group_normalization_matches_keras(kwargs, shape, dtype):
     compare("GroupNormalization (groups 1, 2, C, -1; rank 2–4)", "GroupNormalization", kwargs, shape, dtype,
             seed=len(shape) + kwargs["groups"])
+
+
+@DTYPES
+def test_group_normalization_of_single_values_is_beta(dtype):
+    """Groups of one value (flat inputs, groups = C): x̂ = 0, so y = β exactly here. Keras computes
+    x·γ/√(σ² + ε) + (β − μ·γ/√(σ² + ε)), whose cancellation leaves ~|x|·γ/√ε ulps (7e-6 of the output in float32)."""
+    tf = import_tensorflow()
+    rng = np.random.default_rng(0)
+    x = (3 * rng.standard_normal((3, 8)) + 1).astype(dtype)
+    weights = [rng.standard_normal(8).astype(dtype) for _ in range(2)]
+    ours = layers.GroupNormalization(groups=-1, dtype=dtype)
+    ours.build_for((8,))
+    ours.set_weights(weights)
+    np.testing.assert_array_equal(ours(x), np.broadcast_to(weights[1], x.shape))
+    theirs = tf.keras.layers.GroupNormalization(groups=-1, dtype=dtype)
+    theirs.build(x.shape)
+    theirs.set_weights(weights)
+    assert_parity("GroupNormalization (one value per group): output, against y = β", dtype,
+                  theirs(x).numpy(), ours(x), 1e-4 if dtype == "float32" else 1e-12)
 
 
 @DTYPES

@@ -128,9 +128,6 @@ class CenterCrop(_Resample):
         (1, 2, 3, 3)
     """
 
-    def __init__(self, height: int, width: int, data_format=None, **kwargs) -> None:
-        super().__init__(height, width, data_format, **kwargs)
-
     def _plan(self, height: int, width: int) -> tuple[slice, slice, str | None]:
         if height >= self.height and width >= self.width:
             top, left = (height - self.height) // 2, (width - self.width) // 2
