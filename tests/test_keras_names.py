@@ -443,3 +443,21 @@ def test_progbar_shows_the_values_keras_shows(kwargs, capsys):
     drawn.update(3, [("loss", 0.5)], finalize=True)
     with pytest.raises(ValueError, match="verbose"):
         redes.utils.Progbar(3, verbose=3)
+
+
+@pytest.mark.parametrize("name", ["GroupNormalization", "RMSNormalization", "Normalization", "Identity", "Resizing",
+                                  "CenterCrop", "Dot"])
+def test_issue_19_layers_have_keras_argument_names_and_defaults(name):
+    """Every argument of ours is Keras' own, with its default (Keras may have more: e.g. constraints)."""
+    import inspect
+
+    from helpers import import_tensorflow
+
+    keras_layer = getattr(import_tensorflow().keras.layers, name)
+    theirs = inspect.signature(keras_layer.__init__).parameters
+    for argument, parameter in inspect.signature(getattr(layers, name).__init__).parameters.items():
+        if argument in ("self", "kwargs") or argument in inspect.signature(layers.Layer.__init__).parameters:
+            continue
+        assert argument in theirs, f"{name}: `{argument}` is not a Keras argument"
+        assert parameter.default == theirs[argument].default, f"{name}: default of `{argument}`"
+    assert callable(layers.dot)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helpers import GRADCHECK_TOLERANCE, numerical_gradient, relative_error
-from redes import Tensor4D, layers
+from redes import Model, Tensor4D, layers
 
 
 def check_merge_gradients(layer, xs: list[np.ndarray], seed: int = 0) -> dict[str, float]:
@@ -126,3 +126,23 @@ def test_config_round_trip():
     assert rebuilt.get_config() == layer.get_config() == {"name": "cat", "trainable": True, "dtype": "float32",
                                                            "axis": 2}
     assert layers.Add.from_config(layers.Add(name="plus").get_config()).name == "plus"
+
+
+def test_functional_dot_is_the_layer():
+    a, b = layers.Input((3, 4)), layers.Input((4,))
+    y = layers.dot([a, b], axes=(2, 1), normalize=True, name="cosine")
+    model = Model([a, b], y)
+    layer = model.get_layer("cosine")
+    assert isinstance(layer, layers.Dot) and layer.axes == (2, 1) and layer.normalize
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4))
+    expected = np.einsum("ntk,nk->nt", x1 / np.linalg.norm(x1, axis=2, keepdims=True),
+                         x2 / np.linalg.norm(x2, axis=1, keepdims=True))
+    np.testing.assert_allclose(model.predict([x1, x2], verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_dot_rejects_mismatched_lengths_and_the_batch_axis():
+    with pytest.raises(ValueError, match="axes"):
+        layers.Dot(axes=1)([np.ones((2, 3)), np.ones((2, 4))])
+    with pytest.raises(ValueError, match="axes"):
+        layers.Dot(axes=0)([np.ones((2, 3)), np.ones((2, 3))])

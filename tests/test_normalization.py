@@ -338,3 +338,64 @@ def test_normalization_float32_stays_float32(cls, training):
     assert y.dtype == dx.dtype == np.float32
     assert all(w.dtype == np.float32 for w in layer.weights)
     assert all(g.dtype == np.float32 for g in layer.gradients)
+
+
+# ------------------------------------------------------------------ GroupNormalization, RMSNormalization
+def test_group_normalization_of_one_group_and_of_one_channel_per_group():
+    """groups=1: each sample standardized over all positions and channels; groups=-1: each channel alone."""
+    x = np.random.default_rng(0).standard_normal((3, 4, 5, 6))
+    whole = layers.GroupNormalization(groups=1, epsilon=1e-3, dtype="float64")(x)
+    mean, var = x.mean(axis=(1, 2, 3), keepdims=True), x.var(axis=(1, 2, 3), keepdims=True)
+    np.testing.assert_allclose(whole, (x - mean) / np.sqrt(var + 1e-3), rtol=1e-12, atol=1e-12)
+    instance = layers.GroupNormalization(groups=-1, epsilon=1e-3, dtype="float64")
+    mean, var = x.mean(axis=(1, 2), keepdims=True), x.var(axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(instance(x), (x - mean) / np.sqrt(var + 1e-3), rtol=1e-12, atol=1e-12)
+    assert instance.get_config()["groups"] == -1 and instance.gamma.shape == (6,)
+
+
+def test_group_normalization_needs_groups_that_divide_the_channels():
+    with pytest.raises(ValueError, match="groups"):
+        layers.GroupNormalization(groups=4)(np.ones((2, 6)))
+
+
+def test_rms_normalization_is_x_over_its_root_mean_square():
+    x = np.random.default_rng(1).standard_normal((4, 3, 5))
+    layer = layers.RMSNormalization(epsilon=1e-6, dtype="float64")
+    np.testing.assert_allclose(layer(x), x / np.sqrt((x ** 2).mean(axis=-1, keepdims=True) + 1e-6), rtol=1e-12)
+    assert layer.weight_names == ["scale"]
+
+
+# ------------------------------------------------------------------ the preprocessing Normalization
+def test_normalization_adapt_sets_the_statistics_and_saves_them(tmp_path):
+    import redes
+
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal((50, 3)) * [1.0, 10.0, 0.1] + [0.0, 5.0, -2.0]).astype("float32")
+    norm = layers.Normalization()
+    norm.adapt(x)
+    np.testing.assert_allclose(norm.mean, x.mean(axis=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(norm.variance, x.var(axis=0), rtol=1e-5)
+    batches = layers.Normalization()
+    batches.adapt([(x[:20], None), (x[20:], None)])  # (x, y) batches, combined as one
+    np.testing.assert_allclose(batches.get_weights(), norm.get_weights(), rtol=1e-5, atol=1e-6)
+    model = redes.Sequential([redes.Input((3,)), norm, layers.Dense(2)])
+    model.save(tmp_path / "norm.redes")
+    loaded = redes.load_model(tmp_path / "norm.redes")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    y = norm(x)
+    np.testing.assert_allclose(y.mean(axis=0), 0.0, atol=1e-5)
+    inverse = layers.Normalization(mean=norm.mean, variance=norm.variance, invert=True)
+    np.testing.assert_allclose(inverse(y), x, rtol=1e-5, atol=1e-5)
+
+
+def test_normalization_rejects_bad_statistics_and_data():
+    with pytest.raises(ValueError, match="mean"):
+        layers.Normalization(mean=[1.0, 2.0], variance=[1.0])
+    with pytest.raises(ValueError, match="axis"):
+        layers.Normalization(axis=0).adapt(np.ones((4, 3)))
+    adapted = layers.Normalization()
+    adapted.adapt(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="kept axis"):
+        adapted.adapt(np.ones((4, 2)))
+    with pytest.raises(ValueError, match="adapt"):
+        layers.Normalization(mean=0.0, variance=1.0).adapt(np.ones((4, 3)))

@@ -306,7 +306,7 @@ class Layer:
         elif name in self._weights:
             raise ValueError(f"Layer '{self.name}' already has a weight named {name!r}.")
         value = initializers.get(initializer)(shape, dtype=dtype)
-        self._weights[name] = xp.ascontiguousarray(value, dtype=dtype)
+        self._weights[name] = xp.asarray(value, dtype=dtype, order="C")  # C order; a 0-d weight stays 0-d
         self._weight_trainable[name] = bool(trainable)
         self._regularizers[name] = regularizers.get(regularizer)
         return self._weights[name]

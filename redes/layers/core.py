@@ -1,4 +1,4 @@
-"""Small layers that shape the data: Input, Flatten, Reshape, Permute, RepeatVector."""
+"""Small layers that shape the data: Input, Identity, Flatten, Reshape, Permute, RepeatVector."""
 
 from __future__ import annotations
 
@@ -77,6 +77,29 @@ class Input(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "shape": self.shape, "batch_size": self.batch_size}
+
+
+class Identity(Layer):
+    """Returns its input unchanged: a placeholder where no operation is wanted, as Keras' Identity.
+
+    Input shape / Output shape: (batch, *features), unchanged; a mask passes through.
+    Equations: forward y = x;  backward dL/dx = dL/dy (the same objects).
+
+    Example:
+        >>> Identity()(np.ones((2, 3))).shape
+        (2, 3)
+    """
+
+    supports_masking = True
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape)
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        return x
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        return grad
 
 
 class Flatten(Layer):

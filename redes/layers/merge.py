@@ -1,5 +1,5 @@
 """Merge layers: combine several tensors into one (Add, Subtract, Multiply, Average, Maximum, Minimum,
-Concatenate).
+Concatenate, Dot).
 
 Each takes a list of inputs, in a functional graph (``Add()([x, y])`` on symbolic tensors) or
 eagerly on arrays or Tensor4D; ``backward`` returns one gradient per input. Unlike Keras, the
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from ..backend import xp
 from ..tensor import Tensor4D
-from ..validation import check_int
+from ..validation import check_bool, check_int
 from .base import Layer, format_shape, padded_shape
+from .normalization import l2_normalize, l2_normalize_backward
 
 
 class _Merge(Layer):
@@ -265,6 +266,98 @@ class Concatenate(_Merge):
         return {**super().get_config(), "axis": self.axis}
 
 
+class Dot(_Merge):
+    """Dot product of two inputs over one axis of each, sample by sample, as Keras' Dot (``batch_dot``).
+
+    Args:
+        axes: the axis of each input (of its natural shape (batch, *features); the batch axis 0 cannot be one)
+            to sum over: an int for both, or a pair (axis of x₁, axis of x₂); negative counts from the end.
+        normalize: if True, L2-normalize each input along its axis first (Keras' ``normalize``, the inverse
+            norm capped at 1/ε, ε = 1e-7): the output is then the cosine similarity.
+
+    Input shape: a list of 2 tensors (batch, *s₁), (batch, *s₂) with s₁[a₁] = s₂[a₂] = K.
+    Output shape: (batch, *s₁ without a₁, *s₂ without a₂); (batch, 1) when that is only the batch axis.
+    Equations, with X₁ (N, P, K) the first input with its axis moved last and the others flattened, X₂ (N, K, Q)
+    the second with its axis moved first, and G (N, P, Q) = dL/dy:
+        forward   y = X₁ X₂ (a batched matrix product; x̂ = l2_normalize(x) in place of x if ``normalize``)
+        backward  dL/dX₁ = G X₂ᵀ,  dL/dX₂ = X₁ᵀ G  (moved back; through ``l2_normalize_backward`` if ``normalize``)
+
+    Example:
+        >>> Dot(axes=1)([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])]).tolist()
+        [[11.0]]
+    """
+
+    _min_inputs = _max_inputs = 2
+
+    def __init__(self, axes, normalize: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if isinstance(axes, (tuple, list)):
+            if len(axes) != 2:
+                raise ValueError(f"`axes` must be an integer or a pair of integers. Received: axes={axes!r}")
+            self.axes = tuple(check_int("axes", a) for a in axes)
+        else:
+            self.axes = check_int("axes", axes)
+        self.normalize = check_bool("normalize", normalize)
+
+    def _axes(self, input_shape: list) -> tuple[int, int]:
+        """The summed axis of each input, as an index into its feature shape; ValueError if it is not one."""
+        pair = self.axes if isinstance(self.axes, tuple) else (self.axes, self.axes)
+        found = []
+        for axis, shape in zip(pair, input_shape):
+            rank = len(shape) + 1
+            if not -rank <= axis < rank or axis % rank == 0:
+                raise ValueError(f"`axes` must name a non-batch axis of each input (1 to {rank - 1}, or -1 to "
+                                 f"-{rank - 1} for an input of rank {rank}). Received: axes={self.axes!r}")
+            found.append(axis % rank - 1)
+        return tuple(found)
+
+    def build(self, input_shape: list) -> None:
+        self._check_count(input_shape)
+        first, second = self._axes(input_shape)
+        if input_shape[0][first] != input_shape[1][second]:
+            raise ValueError(f"Dot with axes={self.axes!r} needs inputs of one length on those axes. Received "
+                             f"shapes {format_shape(input_shape)}")
+
+    def compute_output_shape(self, input_shape: list) -> tuple:
+        first, second = self._axes(input_shape)
+        shape = (*input_shape[0][:first], *input_shape[0][first + 1:],
+                 *input_shape[1][:second], *input_shape[1][second + 1:])
+        return shape or (1,)
+
+    def compute_mask(self, xs: list[Tensor4D], mask):
+        return None
+
+    def forward(self, xs: list[Tensor4D], training: bool = False) -> Tensor4D:
+        first, second = self._axes(self.input_shape)
+        self._shapes = [x.shape for x in xs]
+        a = xs[0].data.reshape(-1, *self.input_shape[0])
+        b = xs[1].data.reshape(-1, *self.input_shape[1])
+        if self.normalize:
+            self._raw = a, b
+            a, *self._norm_a = l2_normalize(a, first + 1, 1e-7)
+            b, *self._norm_b = l2_normalize(b, second + 1, 1e-7)
+        self._a = xp.moveaxis(a, first + 1, -1)  # (N, *rest₁, K)
+        self._b = xp.moveaxis(b, second + 1, 1)  # (N, K, *rest₂)
+        n, k = a.shape[0], a.shape[first + 1]
+        y = self._a.reshape(n, -1, k) @ self._b.reshape(n, k, -1)  # (N, P, Q)
+        self._pq = y.shape[1:]
+        return Tensor4D.from_natural(y.reshape(n, *self.output_shape))
+
+    def backward(self, grad: Tensor4D) -> list[Tensor4D]:
+        first, second = self._axes(self.input_shape)
+        n, k = self._a.shape[0], self._a.shape[-1]
+        g = grad.data.reshape(n, *self._pq)
+        da = xp.moveaxis((g @ self._b.reshape(n, k, -1).transpose(0, 2, 1)).reshape(self._a.shape), -1, first + 1)
+        db = xp.moveaxis((self._a.reshape(n, -1, k).transpose(0, 2, 1) @ g).reshape(self._b.shape), 1, second + 1)
+        if self.normalize:
+            da = l2_normalize_backward(da, self._raw[0], *self._norm_a, first + 1)
+            db = l2_normalize_backward(db, self._raw[1], *self._norm_b, second + 1)
+        return [Tensor4D(xp.ascontiguousarray(d).reshape(shape)) for d, shape in zip((da, db), self._shapes)]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
 def add(inputs: list, **kwargs):
     """``Add(**kwargs)(inputs)``: Keras' functional form.
 
@@ -326,6 +419,15 @@ def concatenate(inputs: list, axis: int = -1, **kwargs):
         >>> a, b = Input((3,)), Input((2,)); y = concatenate([a, b])
     """
     return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs: list, axes=-1, **kwargs):
+    """``Dot(axes=axes, **kwargs)(inputs)``: Keras' functional form (``normalize=True`` passes through kwargs).
+
+    Example:
+        >>> a, b = Input((3,)), Input((3,)); y = dot([a, b], axes=1)
+    """
+    return Dot(axes=axes, **kwargs)(inputs)
 
 
 def _combined_mask(xs: list[Tensor4D]):

@@ -1,4 +1,10 @@
-"""Normalization layers: BatchNormalization, LayerNormalization and UnitNormalization, over the last (channels) axis."""
+"""Normalization layers over the last (channels) axis: BatchNormalization, LayerNormalization, GroupNormalization,
+RMSNormalization and UnitNormalization (on ``l2_normalize``, which Dot(normalize=True) shares).
+
+LayerNormalization, GroupNormalization and RMSNormalization share one core: rows of an (M, K) matrix
+standardized (``_standardize_rows``) and its backward (``_standardize_rows_backward``); a group norm is a
+layer norm of the rows (sample, group), an RMS norm is one without the centring.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from .. import distributed, initializers, regularizers
 from ..backend import xp
 from ..tensor import Tensor4D
 from ..serialization import serialize
+from ..validation import check_bool, check_int
 from .base import Layer
 
 
@@ -45,6 +52,52 @@ def _row_means(a):
     means = a @ xp.ones(a.shape[1], dtype=a.dtype)
     means /= a.shape[1]
     return means[:, None]
+
+
+def _standardize_rows(x2, epsilon: float, center: bool = True):
+    """x̂ and r = 1/√(σ² + ε) (M, 1) for each row x of an (M, K) array.
+
+    center=True   μ = mean(x),  σ² = mean((x − μ)²) (biased),  x̂ = (x − μ) r   (layer and group norm)
+    center=False  σ² = mean(x²) (the mean square),             x̂ = x r         (RMS norm)
+    """
+    xhat = x2 - _row_means(x2) if center else x2.copy()
+    inv_std = 1.0 / xp.sqrt(_row_means(xp.square(xhat)) + epsilon)
+    xhat *= inv_std
+    return xhat, inv_std
+
+
+def _standardize_rows_backward(h, xhat, inv_std, center: bool = True):
+    """dL/dx of ``_standardize_rows`` from h = dL/dx̂ (M, K), per row:
+
+    center=True   dL/dx = (h − mean(h) − x̂ · mean(h ⊙ x̂)) · r
+    center=False  dL/dx = (h − x̂ · mean(h ⊙ x̂)) · r
+    """
+    dx = h * xhat
+    mean_h_xhat = _row_means(dx)
+    xp.multiply(xhat, mean_h_xhat, out=dx)
+    xp.subtract(h, dx, out=dx)
+    if center:
+        dx -= _row_means(h)
+    dx *= inv_std
+    return dx
+
+
+def l2_normalize(x, axis: int, epsilon: float):
+    """Keras' ``ops.normalize(x, axis, order=2, epsilon)``: (y, r, capped) with s = Σ x² over ``axis``,
+    r = min(1/√s, 1/ε) (kept dims), y = x · r, and ``capped`` where 1/√s > 1/ε (a zero vector gives y = 0)."""
+    with xp.errstate(divide="ignore"):
+        inverse_norm = 1.0 / xp.sqrt(xp.square(x).sum(axis=axis, keepdims=True))
+    cap = xp.asarray(1.0 / epsilon, dtype=x.dtype)
+    capped = inverse_norm > cap
+    inverse_norm = xp.minimum(inverse_norm, cap)
+    return x * inverse_norm, inverse_norm, capped
+
+
+def l2_normalize_backward(g, x, inverse_norm, capped, axis: int):
+    """dL/dx of ``l2_normalize`` from g = dL/dy: g · r − x · r³ · Σ(g ⊙ x) where uncapped, g · r where capped."""
+    r = inverse_norm
+    projection = xp.where(capped, 0.0, r ** 3 * (g * x).sum(axis=axis, keepdims=True))
+    return g * r - x * projection
 
 
 class BatchNormalization(Layer):
@@ -223,7 +276,65 @@ class BatchNormalization(Layer):
         }
 
 
-class LayerNormalization(Layer):
+class _AffineNormalization(Layer):
+    """What LayerNormalization and GroupNormalization share: ε, and the per-channel y = γ ⊙ x̂ + β after the
+    standardization, with its weights (gamma, beta in Keras order), their gradients and the config."""
+
+    supports_masking = True  # works position by position: a sequence's mask passes through
+
+    def __init__(self, epsilon: float, center: bool, scale: bool, beta_initializer, gamma_initializer,
+                 beta_regularizer, gamma_regularizer, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.epsilon = _check_epsilon(epsilon)
+        self.center = check_bool("center", center)
+        self.scale = check_bool("scale", scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+
+    def build(self, input_shape: tuple) -> None:
+        channels = (input_shape[-1],)
+        if self.scale:
+            self.add_weight("gamma", channels, self.gamma_initializer, self.gamma_regularizer)
+        if self.center:
+            self.add_weight("beta", channels, self.beta_initializer, self.beta_regularizer)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Unchanged: the output has the input's shape."""
+        return tuple(input_shape)
+
+    def _scale_and_shift(self, xhat2):
+        """y = γ ⊙ x̂ + β over the channels of an (M, C) array."""
+        y = xhat2 * self.gamma if self.scale else xhat2.copy()
+        if self.center:
+            y += self.beta
+        return y
+
+    def _scale_and_shift_backward(self, g2, xhat2):
+        """dL/dx̂ = γ ⊙ g of (M, C) arrays; sets dL/dγ = Σ_rows g ⊙ x̂ and dL/dβ = Σ_rows g."""
+        if self.trainable:
+            if self.scale:
+                self.set_gradient("gamma", _column_sums(g2 * xhat2))
+            if self.center:
+                self.set_gradient("beta", _column_sums(g2))
+        return g2 * self.gamma if self.scale else g2
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": serialize(self.beta_initializer),
+            "gamma_initializer": serialize(self.gamma_initializer),
+            "beta_regularizer": serialize(self.beta_regularizer),
+            "gamma_regularizer": serialize(self.gamma_regularizer),
+        }
+
+
+class LayerNormalization(_AffineNormalization):
     """Normalizes each position's features (the last axis) to zero mean and unit variance.
 
     Args:
@@ -247,78 +358,137 @@ class LayerNormalization(Layer):
         array([[-1.224,  0.   ,  1.224]], dtype=float32)
     """
 
-    supports_masking = True  # works step by step: a sequence's mask passes through
-
     def __init__(self, axis: int = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, **kwargs) -> None:
+        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, **kwargs)
+        self.axis = _check_axis(axis)
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        self._xhat, self._inv_std = _standardize_rows(x.data.reshape(-1, x.shape[-1]), self.epsilon)
+        return Tensor4D(self._scale_and_shift(self._xhat).reshape(x.shape))
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        h = self._scale_and_shift_backward(grad.data.reshape(-1, grad.shape[-1]), self._xhat)
+        return Tensor4D(_standardize_rows_backward(h, self._xhat, self._inv_std).reshape(grad.shape))
+
+
+class GroupNormalization(_AffineNormalization):
+    """Normalizes each sample's channels in ``groups`` groups, over the positions and the channels of a group.
+
+    Args:
+        groups: the number of groups, a divisor of the channels (default 32); -1 makes one group per
+            channel (instance normalization), 1 one group of all (a layer norm over positions and channels).
+        axis: the channels axis; only -1, the last axis of NHWC data, is supported.
+        epsilon: positive number added to the variance before the square root.
+        center, scale: whether to learn the per-channel offset ``beta`` and factor ``gamma``.
+        beta_initializer, gamma_initializer: initializers ('zeros', 'ones').
+        beta_regularizer, gamma_regularizer: optional penalties.
+
+    Input shape: (batch, *positions, c) with c a multiple of ``groups``: (batch, c), (batch, steps, c),
+    (batch, h, w, c). Output shape: unchanged. Same behaviour in training and inference.
+    Weights, in Keras order: gamma (c,), beta (c,).
+
+    Equations, with the input of one sample n viewed as (P, G, c/G) (P positions, G groups) and the row
+    x_{n,k} of group k the P·c/G values of that group, g = dL/dy:
+        forward   μ, σ² = mean, biased variance of x_{n,k};  x̂ = (x − μ) / √(σ² + ε);  y = γ x̂ + β per channel
+        backward  dL/dγ = Σ_{n,P} g ⊙ x̂,  dL/dβ = Σ_{n,P} g;  with h = γ ⊙ g, per row (n, k):
+                  dL/dx = (h − mean(h) − x̂ · mean(h ⊙ x̂)) / √(σ² + ε)   (LayerNormalization's, on the rows)
+
+    Example:
+        >>> GroupNormalization(groups=2)(np.random.randn(4, 5, 5, 8).astype("float32")).shape
+        (4, 5, 5, 8)
+    """
+
+    def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, **kwargs) -> None:
+        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, **kwargs)
+        self.groups = check_int("groups", groups)
+        if self.groups <= 0 and self.groups != -1:
+            raise ValueError("`groups` must be a positive integer, or -1 for instance normalization. "
+                             f"Received: groups={groups!r}")
+        self.axis = _check_axis(axis)
+
+    def build(self, input_shape: tuple) -> None:
+        channels = input_shape[-1]
+        self._groups = channels if self.groups == -1 else self.groups
+        if channels % self._groups:
+            raise ValueError(f"`groups` must divide the number of channels ({channels}). "
+                             f"Received: groups={self.groups}")
+        super().build(input_shape)
+
+    def _rows(self, a):
+        """(N, h, w, C) as the (N·G, P·C/G) rows, one per (sample, group); a copy."""
+        n, c = a.shape[0], a.shape[-1]
+        grouped = a.reshape(n, -1, self._groups, c // self._groups)  # (N, P, G, C/G)
+        return xp.ascontiguousarray(grouped.transpose(0, 2, 1, 3)).reshape(n * self._groups, -1)
+
+    def _unrows(self, rows, shape):
+        """The inverse of ``_rows``: (N·G, P·C/G) back to (N·P, C)."""
+        n, c = shape[0], shape[-1]
+        grouped = rows.reshape(n, self._groups, -1, c // self._groups).transpose(0, 2, 1, 3)
+        return xp.ascontiguousarray(grouped).reshape(-1, c)
+
+    def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
+        self._xhat_rows, self._inv_std = _standardize_rows(self._rows(x.data), self.epsilon)  # (N·G, P·C/G)
+        self._xhat = self._unrows(self._xhat_rows, x.shape)  # (N·P, C)
+        return Tensor4D(self._scale_and_shift(self._xhat).reshape(x.shape))
+
+    def backward(self, grad: Tensor4D) -> Tensor4D:
+        h = self._scale_and_shift_backward(grad.data.reshape(-1, grad.shape[-1]), self._xhat)
+        rows = _standardize_rows_backward(self._rows(h.reshape(grad.shape)), self._xhat_rows, self._inv_std)
+        return Tensor4D(self._unrows(rows, grad.shape).reshape(grad.shape))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "groups": self.groups}
+
+
+class RMSNormalization(Layer):
+    """Scales each position's features (the last axis) by the inverse of their root mean square, then by ``scale``.
+
+    Args:
+        axis: the normalized axis; only -1, the last axis of NHWC data, is supported.
+        epsilon: positive number added to the mean square before the square root (Keras' default 1e-6).
+
+    Input shape / Output shape: (batch, *features), unchanged. Weight: scale (c,), trainable, ones.
+    Equations, as Keras' ``ops.rms_normalization``, per row x of c features, g = dL/dy:
+        forward   r = 1 / √(mean(x²) + ε),  x̂ = x r,  y = x̂ ⊙ scale
+        backward  dL/dscale = Σ_rows g ⊙ x̂;  with h = scale ⊙ g:  dL/dx = (h − x̂ · mean(h ⊙ x̂)) · r
+
+    Example:
+        >>> RMSNormalization()(np.array([[3.0, 4.0]], dtype="float32")).round(3)
+        array([[0.849, 1.131]], dtype=float32)
+    """
+
+    supports_masking = True  # works position by position: a sequence's mask passes through
+
+    def __init__(self, axis: int = -1, epsilon: float = 1e-6, **kwargs) -> None:
         super().__init__(**kwargs)
         self.axis = _check_axis(axis)
         self.epsilon = _check_epsilon(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
 
     def build(self, input_shape: tuple) -> None:
-        features = (input_shape[-1],)
-        if self.scale:
-            self.add_weight("gamma", features, self.gamma_initializer, self.gamma_regularizer)
-        if self.center:
-            self.add_weight("beta", features, self.beta_initializer, self.beta_regularizer)
+        self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        """Unchanged: the output has the input's shape."""
         return tuple(input_shape)
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
-        x2 = x.data.reshape(-1, x.shape[-1])  # (M, C) view
-        xhat = x2 - _row_means(x2)  # centred now, normalized in place below
-        y = xp.multiply(xhat, xhat)  # squares; the buffer is reused for the output
-        inv_std = 1.0 / xp.sqrt(_row_means(y) + self.epsilon)  # (M, 1)
-        xhat *= inv_std
-        if self.scale:
-            xp.multiply(xhat, self.gamma, out=y)
-        else:
-            xp.copyto(y, xhat)
-        if self.center:
-            y += self.beta
-        self._xhat, self._inv_std = xhat, inv_std
-        return Tensor4D(y.reshape(x.shape))
+        self._xhat, self._inv_rms = _standardize_rows(x.data.reshape(-1, x.shape[-1]), self.epsilon, center=False)
+        return Tensor4D((self._xhat * self.scale).reshape(x.shape))
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
-        g2 = grad.data.reshape(-1, grad.shape[-1])  # (M, C)
-        xhat = self._xhat
-        dx = xp.multiply(g2, xhat)
+        g2 = grad.data.reshape(-1, grad.shape[-1])
         if self.trainable:
-            if self.scale:
-                self.set_gradient("gamma", _column_sums(dx))
-            if self.center:
-                self.set_gradient("beta", _column_sums(g2))
-        h = g2 * self.gamma if self.scale else g2
-        if self.scale:
-            dx *= self.gamma
-        mean_h_xhat = _row_means(dx)
-        xp.multiply(xhat, mean_h_xhat, out=dx)
-        xp.subtract(h, dx, out=dx)
-        dx -= _row_means(h)
-        dx *= self._inv_std
+            self.set_gradient("scale", _column_sums(g2 * self._xhat))
+        dx = _standardize_rows_backward(g2 * self.scale, self._xhat, self._inv_rms, center=False)
         return Tensor4D(dx.reshape(grad.shape))
 
     def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "axis": self.axis,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": serialize(self.beta_initializer),
-            "gamma_initializer": serialize(self.gamma_initializer),
-            "beta_regularizer": serialize(self.beta_regularizer),
-            "gamma_regularizer": serialize(self.gamma_regularizer),
-        }
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
 
 
 class UnitNormalization(Layer):
@@ -350,19 +520,12 @@ class UnitNormalization(Layer):
         return tuple(input_shape)
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
-        square_sum = xp.square(x.data).sum(axis=-1, keepdims=True)
-        with xp.errstate(divide="ignore"):
-            inverse_norm = 1.0 / xp.sqrt(square_sum)
-        cap = xp.asarray(1.0 / self._epsilon, dtype=x.dtype)
-        self._capped = inverse_norm > cap
-        self._inverse_norm = xp.minimum(inverse_norm, cap)
         self._x = x.data
-        return Tensor4D(x.data * self._inverse_norm)
+        y, self._inverse_norm, self._capped = l2_normalize(x.data, -1, self._epsilon)
+        return Tensor4D(y)
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
-        r, g = self._inverse_norm, grad.data
-        projection = xp.where(self._capped, 0.0, r ** 3 * (g * self._x).sum(axis=-1, keepdims=True))
-        return Tensor4D(g * r - self._x * projection)
+        return Tensor4D(l2_normalize_backward(grad.data, self._x, self._inverse_norm, self._capped, -1))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}

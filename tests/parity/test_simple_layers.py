@@ -1,4 +1,4 @@
-"""Keras' simple layers against TensorFlow: Maximum, Minimum (ties included), Permute, RepeatVector, Rescaling,
+"""Keras' simple layers against TensorFlow: Maximum, Minimum (ties included), Dot (and layers.dot), Permute, RepeatVector, Rescaling,
 UnitNormalization, and the noise layers in inference, forward and input gradients in float32 and float64."""
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 
 from helpers import assert_parity, import_tensorflow, tf_vjp
 from redes import Tensor4D, layers
-from tolerances import RESCALING_FLOAT64_TOL, elementwise
+from tolerances import RESCALING_FLOAT64_TOL, elementwise, tolerance
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -31,6 +31,36 @@ def test_extremum_merge_matches_keras_ties_included(name, dtype):
     for k, (grad, grad_tf) in enumerate(zip(grads, grads_tf)):
         assert_parity(f"{name}() of 3 inputs with ties: gradient of input {k + 1}", dtype, grad, grad_tf.numpy(),
                       rtol=rtol, atol=atol)
+
+
+# (shape of x₁, shape of x₂, axes): ranks 2–4, int and pair axes, negative axes, a (batch, 1) output
+DOT = [((4,), (4,), 1), ((3, 4), (4,), (2, 1)), ((3, 4), (5, 4), -1), ((3, 4), (3, 5), 1),
+       ((2, 3, 4), (4, 2), (3, 1)), ((3,), (2, 3), (1, -1))]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("normalize", [False, True])
+@pytest.mark.parametrize("first, second, axes", DOT)
+def test_dot_matches_keras(first, second, axes, normalize, dtype):
+    tf = import_tensorflow()
+    rng = np.random.default_rng(len(first) + len(second))
+    xs = [rng.standard_normal((3, *first)).astype(dtype), rng.standard_normal((3, *second)).astype(dtype)]
+    xs[0][0] = 0.0  # a zero vector: normalize caps its inverse norm at 1/ε
+    ours = layers.Dot(axes=axes, normalize=normalize, dtype=dtype)
+    y = ours(xs)
+    upstream = rng.standard_normal(y.shape).astype(dtype)
+    grads = [g.data.reshape(x.shape) for g, x in zip(ours.backward(Tensor4D.from_natural(upstream)), xs)]
+    tensors = [tf.constant(x) for x in xs]
+    with tf.GradientTape() as tape:
+        tape.watch(tensors)
+        y_tf = tf.keras.layers.Dot(axes=axes, normalize=normalize, dtype=dtype)(tensors)
+        loss = tf.reduce_sum(y_tf * upstream)
+    grads_tf = tape.gradient(loss, tensors)
+    what = f"Dot (ranks 2–4, int, pair and negative axes, normalize={normalize})"
+    assert y.dtype == np.dtype(dtype)
+    assert_parity(f"{what}: output", dtype, y, y_tf.numpy(), tolerance(dtype))
+    for k, (grad, grad_tf) in enumerate(zip(grads, grads_tf)):
+        assert_parity(f"{what}: gradient of input {k + 1}", dtype, grad, grad_tf.numpy(), tolerance(dtype))
 
 
 def check_layer(tf, name: str, kwargs: dict, x: np.ndarray, dtype: str, float64_tol: float | None = None,

@@ -216,3 +216,34 @@ def test_conv2d_transpose_sequential_trains_as_keras(dtype):
         result = train_three_steps(import_tensorflow(), decoder_model, x, y, dtype, {})
     what = "Conv2D, Conv2DTranspose (same; valid, output_padding), ZeroPadding2D, Cropping2D, UpSampling2D"
     assert_training_parity(f"{what}, Dense; Adam(1e-2)", result, dtype)
+
+
+# ------------------------------------------------------------------ Resizing and CenterCrop
+# (layer, kwargs): 2 images 6×5 of 3 channels; sizes up, down, mixed, equal; CenterCrop smaller and larger
+RESIZING = [("Resizing", {"height": 3, "width": 5}), ("Resizing", {"height": 9, "width": 11}),
+            ("Resizing", {"height": 8, "width": 2}), ("Resizing", {"height": 4, "width": 7, "crop_to_aspect_ratio": True}),
+            ("Resizing", {"height": 2, "width": 6, "crop_to_aspect_ratio": True}),
+            ("Resizing", {"height": 4, "width": 3, "interpolation": "nearest"}),
+            ("Resizing", {"height": 13, "width": 7, "interpolation": "nearest"}),
+            ("Resizing", {"height": 5, "width": 9, "interpolation": "nearest", "crop_to_aspect_ratio": True}),
+            ("CenterCrop", {"height": 3, "width": 4}), ("CenterCrop", {"height": 6, "width": 5}),
+            ("CenterCrop", {"height": 8, "width": 3}), ("CenterCrop", {"height": 9, "width": 7})]
+
+
+@DTYPES
+@pytest.mark.parametrize("name, kwargs", RESIZING)
+def test_resizing_layer_matches_keras(name, kwargs, dtype):
+    tf = import_tensorflow()
+    rng = np.random.default_rng(len(RESIZING))
+    x = rng.standard_normal((2, 6, 5, 3)).astype(dtype)
+    ours = getattr(layers, name)(**kwargs, dtype=dtype)
+    y = ours(x)
+    upstream = rng.standard_normal(y.shape).astype(dtype)
+    y_tf, grad_tf = tf_vjp(tf, getattr(tf.keras.layers, name)(**kwargs, dtype=dtype), x, upstream)
+    grad = ours.backward(Tensor4D.from_natural(upstream)).data.reshape(x.shape)
+    assert y.dtype == grad.dtype == np.dtype(dtype)
+    what = f"{name}({', '.join(f'{key}={value}' for key, value in kwargs.items())})"
+    # TensorFlow's resize computes in float32 whatever the dtype (its weights and its sums)
+    bound = RESIZE_FLOAT64_RTOL if dtype == "float64" else tolerance(dtype)
+    assert_parity(f"{what}: output", dtype, y, y_tf, bound)
+    assert_parity(f"{what}: input gradient", dtype, grad, grad_tf, bound)

@@ -134,21 +134,37 @@ class _Cropping(_Reshaping):
         return {**super().get_config(), "cropping": self._pairs_config(self.cropping)}
 
 
-def _bilinear_matrix(size: int, factor: int, dtype):
-    """A (size·factor, size) with y = A x, TensorFlow's bilinear resize on one axis (half-pixel centres, no antialias).
+def resize_matrix(size: int, target: int, interpolation: str, dtype):
+    """A (target, size) with y = A x: TensorFlow's resize of one axis from ``size`` to ``target`` entries
+    (half-pixel centres, no antialias).
 
-    Output o reads the input coordinate u = (o + ½)/factor − ½: the entries ⌊u⌋ and ⌈u⌉, clamped
-    to [0, size − 1], with weights 1 − (u − ⌊u⌋) and u − ⌊u⌋ (TensorFlow's
-    ``compute_interpolation_weights``).
+    Output o reads the input coordinate c = (o + ½)·size/target:
+        'bilinear'  u = c − ½: the entries ⌊u⌋ and ⌈u⌉, clamped to [0, size − 1], with weights 1 − (u − ⌊u⌋)
+                    and u − ⌊u⌋ (TensorFlow's ``compute_interpolation_weights``; in float64 here, exact, where
+                    TensorFlow rounds the weights to float32)
+        'nearest'   the entry min(⌊c⌋, size − 1) (``resize_nearest_neighbor``), c computed in float32 as
+                    TensorFlow does, so that the chosen entry is TensorFlow's also where c rounds to an integer
+    The backward of y = A x is dL/dx = Aᵀ dL/dy.
     """
-    u = (xp.arange(size * factor) + 0.5) / factor - 0.5
+    rows = xp.arange(target)
+    matrix = xp.zeros((target, size), dtype=dtype)
+    if interpolation == "nearest":
+        centres = (rows.astype(xp.float32) + xp.float32(0.5)) * (xp.float32(size) / xp.float32(target))
+        matrix[rows, xp.minimum(xp.floor(centres).astype(int), size - 1)] = 1
+        return matrix
+    u = (rows + 0.5) * (size / target) - 0.5
     below = xp.floor(u)
     lerp = u - below
-    rows = xp.arange(size * factor)
-    matrix = xp.zeros((size * factor, size), dtype=dtype)
     xp.add.at(matrix, (rows, xp.clip(below, 0, size - 1).astype(int)), 1 - lerp)
     xp.add.at(matrix, (rows, xp.clip(xp.ceil(u), 0, size - 1).astype(int)), lerp)
     return matrix
+
+
+def resize_axes(x, matrices: list, transpose: bool = False):
+    """``x`` (N, *spatial, C) with spatial axis i mapped by matrices[i] (y = A x along it; Aᵀ with ``transpose``)."""
+    for axis, matrix in enumerate(matrices, start=1):
+        x = xp.moveaxis(xp.tensordot(matrix.T if transpose else matrix, x, axes=(1, axis)), 0, axis)
+    return xp.ascontiguousarray(x)
 
 
 class _UpSampling(_Reshaping):
@@ -156,7 +172,7 @@ class _UpSampling(_Reshaping):
 
     Equations, per spatial axis of length n and factor s:
         nearest   y[o] = x[⌊o / s⌋];   dL/dx[i] = Σ_{o = i·s}^{i·s + s − 1} dL/dy[o]
-        bilinear  y = A x along the axis, A (n·s, n) from ``_bilinear_matrix``;   dL/dx = Aᵀ dL/dy
+        bilinear  y = A x along the axis, A (n·s, n) from ``resize_matrix``;   dL/dx = Aᵀ dL/dy
     The axes are independent: the 2-D bilinear resize is A_h x A_wᵀ on each channel.
     """
 
@@ -170,7 +186,7 @@ class _UpSampling(_Reshaping):
         return tuple(None if n is None else n * s for n, s in zip(spatial, self.size)) + (channels,)
 
     def _matrices(self, spatial: tuple, dtype) -> list:
-        return [_bilinear_matrix(n, s, dtype) for n, s in zip(spatial, self.size)]
+        return [resize_matrix(n, n * s, "bilinear", dtype) for n, s in zip(spatial, self.size)]
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         x = self._view(x)  # (N, *spatial, C)
@@ -180,9 +196,7 @@ class _UpSampling(_Reshaping):
             tiles = (x.shape[0],) + sum(zip(self._spatial, self.size), ()) + (x.shape[-1],)
             y = xp.broadcast_to(x[spread], tiles)
         else:
-            y = x
-            for axis, matrix in enumerate(self._matrices(self._spatial, x.dtype), start=1):
-                y = xp.moveaxis(xp.tensordot(matrix, y, axes=(1, axis)), 0, axis)
+            y = resize_axes(x, self._matrices(self._spatial, x.dtype))
         out = tuple(n * s for n, s in zip(self._spatial, self.size))
         return Tensor4D(_windows.fold(xp.ascontiguousarray(y).reshape(x.shape[0], *out, x.shape[-1])))
 
@@ -193,8 +207,7 @@ class _UpSampling(_Reshaping):
             dx = grad.data.reshape(tiles).sum(axis=tuple(range(2, 2 * self.rank + 1, 2)))
         else:
             dx = grad.data.reshape(n, *(m * s for m, s in zip(self._spatial, self.size)), channels)
-            for axis, matrix in enumerate(self._matrices(self._spatial, grad.dtype), start=1):
-                dx = xp.moveaxis(xp.tensordot(matrix.T, dx, axes=(1, axis)), 0, axis)
+            dx = resize_axes(dx, self._matrices(self._spatial, grad.dtype), transpose=True)
         return Tensor4D(_windows.fold(xp.ascontiguousarray(dx)))
 
     def get_config(self) -> dict:

@@ -69,7 +69,7 @@ class UpSampling2D(_UpSampling):
     Output shape: (batch, H·sh, W·sw, C).
 
     Equations, with A_h (H·sh, H) and A_w (W·sw, W) the interpolation matrices of each axis
-    (``base._bilinear_matrix``: output o reads input coordinate (o + ½)/s − ½, two neighbours
+    (``base.resize_matrix``: output o reads input coordinate (o + ½)/s − ½, two neighbours
     weighted linearly, clamped at the borders):
         nearest   y[:, p, q] = x[:, ⌊p / sh⌋, ⌊q / sw⌋];   dL/dx[:, i, j] = Σ of dL/dy over its sh × sw block
         bilinear  y[:, :, :, c] = A_h x[:, :, :, c] A_wᵀ;   dL/dx[:, :, :, c] = A_hᵀ dL/dy[:, :, :, c] A_w
