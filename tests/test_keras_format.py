@@ -373,3 +373,17 @@ def test_every_layer_goes_to_keras_and_back_with_the_same_outputs(layer_name, tm
     back = redes.load_model(tmp_path / "keras.keras")
     np.testing.assert_array_equal(back.predict(xs), model.predict(xs))
     assert type(back.layers[-1]).__name__ == layer_name
+
+
+def test_an_adapted_normalization_layer_both_ways(tmp_path):
+    """Keras keeps a sample count after Normalization's mean and variance: written as Keras writes it, skipped
+    on reading."""
+    x = RNG.standard_normal((20, 4)).astype("float32") * 3 + 1
+    theirs_layer = keras.layers.Normalization()
+    theirs_layer.adapt(x)
+    keras.Sequential([keras.Input((4,)), theirs_layer]).save(tmp_path / "keras.keras")
+    ours = redes.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(ours.predict(x), theirs_layer(x), rtol=1e-5, atol=1e-6)
+    ours.save(tmp_path / "redes.keras")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "redes.keras").predict(x, verbose=0),
+                               ours.predict(x), rtol=1e-6, atol=1e-7)

@@ -62,9 +62,9 @@ def _weights_file(model, include_optimizer: bool) -> bytes:
     h5py = _h5py()
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as file:
-        for path, arrays in variable_groups(model):
+        for path, arrays, keras_only in variable_groups(model):
             group = file.require_group(path)
-            for index, array in enumerate(arrays):
+            for index, array in enumerate([*arrays, *keras_only]):
                 group.create_dataset(str(index), data=np.asarray(array))
         if include_optimizer and model.optimizer is not None and model.optimizer.variables[1:]:
             group = file.require_group("optimizer/vars")
@@ -156,13 +156,14 @@ def _open_h5(path):
 def _read_weights(model, file, where: str) -> None:
     """Every weight of ``model`` from its Keras path in the h5 ``file``; all shapes checked before any is set."""
     values = []
-    for path, arrays in variable_groups(model):
+    for path, arrays, keras_only in variable_groups(model):
         if path not in file:
             raise ValueError(f"{where} has no weights at '{path}' (expected {len(arrays)} arrays of shapes "
                              f"{[tuple(a.shape) for a in arrays]}): the file is for another architecture.")
         group = file[path]
-        if len(group) != len(arrays):
-            raise ValueError(f"{where} holds {len(group)} arrays at '{path}'; the layer has {len(arrays)}.")
+        if len(group) != len(arrays) + len(keras_only):
+            raise ValueError(f"{where} holds {len(group)} arrays at '{path}'; the layer has "
+                             f"{len(arrays) + len(keras_only)}.")
         for index, target in enumerate(arrays):
             value = np.asarray(group[str(index)])
             if value.shape != target.shape:

@@ -39,7 +39,8 @@ _NEUTRAL = {"data_format": ("channels_last",), "quantization_config": (None,), "
 # Keras' Bidirectional sets this on its inner layers; redes' Bidirectional gives masked steps zeros itself.
 _IGNORED = ("zero_output_for_mask",)
 # ... and those that only matter when another argument, at its neutral value here, switches them on.
-_IDLE_UNLESS = {"renorm_clipping": "renorm", "renorm_momentum": "renorm"}
+_IDLE_UNLESS = {"renorm_clipping": "renorm", "renorm_momentum": "renorm", "fill_mode": "pad_to_aspect_ratio",
+                "fill_value": "pad_to_aspect_ratio"}
 
 
 def _snake_case(name: str) -> str:

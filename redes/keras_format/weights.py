@@ -28,9 +28,20 @@ _SLOT_GROUPS = {"Adam": (("momentum", "velocity"), ("velocity_hat",)),
                 "RMSprop": (("velocity",), ("momentum",), ("average_gradient",))}
 
 
-def variable_groups(layer, path: str = "") -> list[tuple[str, list]]:
-    """[(h5 path of an object's ``vars`` group, its arrays)] for ``layer`` and everything inside it, in
-    Keras' layout (see the module docstring). Objects without weights are left out (Keras reads none)."""
+# Variables Keras keeps after a layer's weights and redes has no use for, written as Keras writes them
+# and skipped on reading: Normalization's sample count (Keras creates it and never updates it).
+KERAS_ONLY_VARIABLES = {"Normalization": (np.zeros((), dtype="int64"),)}
+
+
+def keras_only_variables(layer) -> tuple:
+    """What Keras stores after ``layer``'s weights in its ``vars`` group (see ``KERAS_ONLY_VARIABLES``)."""
+    return KERAS_ONLY_VARIABLES.get(type(layer).__name__, ()) if layer.weights else ()
+
+
+def variable_groups(layer, path: str = "") -> list[tuple[str, list, tuple]]:
+    """[(h5 path of an object's ``vars`` group, its weights, the Keras-only variables after them)] for
+    ``layer`` and everything inside it, in Keras' layout (see the module docstring). Objects without weights
+    are left out (Keras reads none)."""
     from ..layers import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
     from ..models import Functional, Sequential
 
@@ -51,8 +62,8 @@ def variable_groups(layer, path: str = "") -> list[tuple[str, list]]:
     if isinstance(layer, TimeDistributed):
         return variable_groups(layer.layer, join(path, "layer"))
     if isinstance(layer, (SimpleRNN, LSTM, GRU)):
-        return [(join(path, "cell", "vars"), layer.weights)] if layer.weights else []
-    return [(join(path, "vars"), layer.weights)] if layer.weights else []
+        return [(join(path, "cell", "vars"), layer.weights, ())] if layer.weights else []
+    return [(join(path, "vars"), layer.weights, keras_only_variables(layer))] if layer.weights else []
 
 
 def keras_optimizer_state(optimizer, variables: list) -> list[np.ndarray]:
