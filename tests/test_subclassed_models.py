@@ -321,3 +321,47 @@ def test_a_layer_shared_inside_call_trains_as_the_same_functional_model():
     np.testing.assert_allclose(histories[0], histories[1], rtol=1e-12)
     for a, b in zip(ours.get_weights(), twin.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parity
+def test_the_attention_block_matches_the_same_keras_layer_in_float64():
+    tf = import_tensorflow()
+    import keras
+
+    class KerasAttention(keras.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.projections = [keras.layers.Dense(units, use_bias=False) for _ in range(3)]
+
+        def call(self, inputs):
+            query, key, value = (projection(inputs) for projection in self.projections)
+            scores = keras.ops.matmul(query, keras.ops.transpose(key, (0, 2, 1))) / np.sqrt(self.units)
+            return keras.ops.mean(keras.ops.matmul(keras.ops.softmax(scores, axis=-1), value) + query, axis=1)
+
+    x = np.random.default_rng(7).standard_normal((3, 5, 6))
+    upstream = np.random.default_rng(8).standard_normal((3, 4))
+    with keras_floatx("float64"):
+        keras.config.set_dtype_policy("float64")
+        redes.set_floatx("float64")
+        try:
+            theirs, ours = KerasAttention(4), AttentionBlock(4)
+            theirs(x)
+            ours(x)
+            ours.set_weights(theirs.get_weights())
+            inputs = tf.constant(x)
+            with tf.GradientTape() as tape:
+                tape.watch(inputs)
+                loss = tf.reduce_sum(theirs(inputs) * upstream)
+            their_grads = tape.gradient(loss, [inputs, *theirs.trainable_weights])
+            with redes.GradientTape() as tape:
+                watched = ops.convert_to_tensor(x)
+                tape.watch(watched)
+                our_loss = ops.sum(ours(watched) * upstream)
+            our_grads = tape.gradient(our_loss, [watched, *ours.trainable_weights])
+        finally:
+            keras.config.set_dtype_policy("float32")
+            redes.set_floatx("float32")
+    assert float(our_loss) == pytest.approx(float(loss), rel=1e-13)
+    for ours_grad, theirs_grad in zip(our_grads, their_grads):
+        np.testing.assert_allclose(ours_grad, np.asarray(theirs_grad), rtol=1e-11, atol=1e-13)
