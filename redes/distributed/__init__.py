@@ -150,13 +150,16 @@ def sum_in_place(buffer: np.ndarray) -> np.ndarray:
     return buffer
 
 
-def gather_rows(array: np.ndarray) -> np.ndarray:
-    """The rows of every rank's ``array`` (its shard), concatenated in rank order: the global batch's."""
+def gather_rows(array: np.ndarray, count: int) -> np.ndarray:
+    """The rows of every rank's ``array`` (its ``shard_bounds(count)`` shard of a global batch of ``count``
+    rows), concatenated in rank order: the global batch's. One ``Allgatherv``; the shard sizes are known on
+    every rank, so they are not sent."""
     array = np.ascontiguousarray(array)
-    counts = _COMMUNICATOR.allgather(array.shape[0])
+    share, extra = divmod(count, size())
     row = int(np.prod(array.shape[1:], dtype=np.int64))
-    result = np.empty((sum(counts), *array.shape[1:]), dtype=array.dtype)
-    _COMMUNICATOR.Allgatherv(array, [result, [c * row for c in counts]])
+    counts = [(share + (r < extra)) * row for r in range(size())]
+    result = np.empty((count, *array.shape[1:]), dtype=array.dtype)
+    _COMMUNICATOR.Allgatherv(array, [result, counts])
     return result
 
 

@@ -100,7 +100,66 @@ def l2_normalize_backward(g, x, inverse_norm, capped, axis: int):
     return g * r - x * projection
 
 
-class BatchNormalization(Layer):
+class _AffineNormalization(Layer):
+    """What BatchNormalization, LayerNormalization and GroupNormalization share: ε, and the per-channel
+    y = γ ⊙ x̂ + β after the standardization, with its weights (gamma, beta in Keras order), their gradients
+    and the config."""
+
+    supports_masking = True  # works position by position: a sequence's mask passes through
+
+    def __init__(self, epsilon: float, center: bool, scale: bool, beta_initializer, gamma_initializer,
+                 beta_regularizer, gamma_regularizer, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.epsilon = _check_epsilon(epsilon)
+        self.center = check_bool("center", center)
+        self.scale = check_bool("scale", scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+
+    def build(self, input_shape: tuple) -> None:
+        channels = (input_shape[-1],)
+        if self.scale:
+            self.add_weight("gamma", channels, self.gamma_initializer, self.gamma_regularizer)
+        if self.center:
+            self.add_weight("beta", channels, self.beta_initializer, self.beta_regularizer)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Unchanged: the output has the input's shape."""
+        return tuple(input_shape)
+
+    def _scale_and_shift(self, xhat2):
+        """y = γ ⊙ x̂ + β over the channels of an (M, C) array."""
+        y = xhat2 * self.gamma if self.scale else xhat2.copy()
+        if self.center:
+            y += self.beta
+        return y
+
+    def _scale_and_shift_backward(self, g2, xhat2):
+        """dL/dx̂ = γ ⊙ g of (M, C) arrays; sets dL/dγ = Σ_rows g ⊙ x̂ and dL/dβ = Σ_rows g."""
+        if self.trainable:
+            if self.scale:
+                self.set_gradient("gamma", _column_sums(g2 * xhat2))
+            if self.center:
+                self.set_gradient("beta", _column_sums(g2))
+        return g2 * self.gamma if self.scale else g2
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": serialize(self.beta_initializer),
+            "gamma_initializer": serialize(self.gamma_initializer),
+            "beta_regularizer": serialize(self.beta_regularizer),
+            "gamma_regularizer": serialize(self.gamma_regularizer),
+        }
+
+
+class BatchNormalization(_AffineNormalization):
     """Normalizes each channel with the batch's statistics in training, moving statistics otherwise.
 
     Args:
@@ -147,34 +206,21 @@ class BatchNormalization(Layer):
                  scale: bool = True, beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, synchronized: bool = False, **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, **kwargs)
         self.axis = _check_axis(axis)
-        self.synchronized = bool(synchronized)
+        self.synchronized = check_bool("synchronized", synchronized)
         self.momentum = _check_real("momentum", momentum)
         if not 0.0 <= self.momentum <= 1.0:
             raise ValueError(f"`momentum` must be a number in [0, 1]. Received: momentum={momentum!r}")
-        self.epsilon = _check_epsilon(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
 
     def build(self, input_shape: tuple) -> None:
+        super().build(input_shape)
         channels = (input_shape[-1],)
-        if self.scale:
-            self.add_weight("gamma", channels, self.gamma_initializer, self.gamma_regularizer)
-        if self.center:
-            self.add_weight("beta", channels, self.beta_initializer, self.beta_regularizer)
         self.add_weight("moving_mean", channels, self.moving_mean_initializer, trainable=False)
         self.add_weight("moving_variance", channels, self.moving_variance_initializer, trainable=False)
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        """Unchanged: the output has the input's shape."""
-        return tuple(input_shape)
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         x2 = x.data.reshape(-1, x.shape[-1])  # (M, C) view
@@ -261,76 +307,10 @@ class BatchNormalization(Layer):
     def get_config(self) -> dict:
         return {
             **super().get_config(),
-            "axis": self.axis,
             "momentum": self.momentum,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": serialize(self.beta_initializer),
-            "gamma_initializer": serialize(self.gamma_initializer),
             "moving_mean_initializer": serialize(self.moving_mean_initializer),
             "moving_variance_initializer": serialize(self.moving_variance_initializer),
-            "beta_regularizer": serialize(self.beta_regularizer),
-            "gamma_regularizer": serialize(self.gamma_regularizer),
             "synchronized": self.synchronized,
-        }
-
-
-class _AffineNormalization(Layer):
-    """What LayerNormalization and GroupNormalization share: ε, and the per-channel y = γ ⊙ x̂ + β after the
-    standardization, with its weights (gamma, beta in Keras order), their gradients and the config."""
-
-    supports_masking = True  # works position by position: a sequence's mask passes through
-
-    def __init__(self, epsilon: float, center: bool, scale: bool, beta_initializer, gamma_initializer,
-                 beta_regularizer, gamma_regularizer, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.epsilon = _check_epsilon(epsilon)
-        self.center = check_bool("center", center)
-        self.scale = check_bool("scale", scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-
-    def build(self, input_shape: tuple) -> None:
-        channels = (input_shape[-1],)
-        if self.scale:
-            self.add_weight("gamma", channels, self.gamma_initializer, self.gamma_regularizer)
-        if self.center:
-            self.add_weight("beta", channels, self.beta_initializer, self.beta_regularizer)
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        """Unchanged: the output has the input's shape."""
-        return tuple(input_shape)
-
-    def _scale_and_shift(self, xhat2):
-        """y = γ ⊙ x̂ + β over the channels of an (M, C) array."""
-        y = xhat2 * self.gamma if self.scale else xhat2.copy()
-        if self.center:
-            y += self.beta
-        return y
-
-    def _scale_and_shift_backward(self, g2, xhat2):
-        """dL/dx̂ = γ ⊙ g of (M, C) arrays; sets dL/dγ = Σ_rows g ⊙ x̂ and dL/dβ = Σ_rows g."""
-        if self.trainable:
-            if self.scale:
-                self.set_gradient("gamma", _column_sums(g2 * xhat2))
-            if self.center:
-                self.set_gradient("beta", _column_sums(g2))
-        return g2 * self.gamma if self.scale else g2
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "axis": self.axis,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": serialize(self.beta_initializer),
-            "gamma_initializer": serialize(self.gamma_initializer),
-            "beta_regularizer": serialize(self.beta_regularizer),
-            "gamma_regularizer": serialize(self.gamma_regularizer),
         }
 
 

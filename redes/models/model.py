@@ -301,7 +301,7 @@ class Model(LayerContainer):
             if scale is not None:
                 gradients = [g * scale for g in gradients]
             self.optimizer.apply_gradients(zip([g.copy() for g in gradients], trainable))
-        gathered = [Tensor4D.from_natural(distributed.gather_rows(p)) for p in predictions]
+        gathered = [Tensor4D.from_natural(distributed.gather_rows(p, len(x))) for p in predictions]
         self._objectives.update(targets, gathered, shapes, value, sample_weight, output_values)
         return value
 
