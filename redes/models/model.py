@@ -300,7 +300,7 @@ class Model(LayerContainer):
             scale = self.optimizer.loss_scale_factor
             if scale is not None:
                 gradients = [g * scale for g in gradients]
-            self.optimizer.apply_gradients(zip([g.copy() for g in gradients], trainable))
+            self.optimizer.apply_gradients(zip(gradients, trainable))  # views of the buffer, read at once
         gathered = [Tensor4D.from_natural(distributed.gather_rows(p, len(x))) for p in predictions]
         self._objectives.update(targets, gathered, shapes, value, sample_weight, output_values)
         return value
