@@ -106,6 +106,18 @@ def test_ctrl_c_on_one_rank_stops_every_rank_after_the_same_step(tmp_path):
     assert largest_difference(first["weights"], second["weights"]) == 0
 
 
+def test_a_crashed_run_resumes_from_its_backup_as_if_uninterrupted(tmp_path):
+    crashed = run(2, "resume_crash", "float64", tmp_path / "resumed", timeout=60)
+    assert crashed.returncode != 0 and (tmp_path / "resumed" / "backup" / "latest.redes").exists()
+    resumed = run(2, "resume", "float64", tmp_path / "resumed")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    finished = run(1, "mlp", "float64", tmp_path / "single")
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    single, = results(tmp_path / "single", 1)
+    for result in results(tmp_path / "resumed", 2):
+        assert result["epochs"] == 4 and largest_difference(result["weights"], single["weights"]) < 1e-12
+
+
 def test_an_error_on_one_rank_ends_every_rank_promptly_and_is_printed_once(tmp_path):
     finished = run(2, "fault", "float32", tmp_path / "fault", timeout=60)  # a hang would time out
     assert finished.returncode != 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from .. import saving
+from .. import distributed, saving
 from ..validation import check_bool, check_path
 from .base import Callback, SaveSchedule
 
@@ -71,10 +71,12 @@ class BackupAndRestore(Callback):
             self._save()
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        if self.delete_checkpoint and os.path.isdir(self.backup_dir):
+        if self.delete_checkpoint and os.path.isdir(self.backup_dir) and distributed.is_chief():
             shutil.rmtree(self.backup_dir)
 
     def _save(self) -> None:
+        if not distributed.is_chief():  # several processes: rank 0 writes, every rank restores the same file
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._path):
             os.replace(self._path, self._path + ".bkp")

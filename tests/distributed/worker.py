@@ -37,6 +37,12 @@ class CtrlCOnRankOne(callbacks.Callback):
             os.kill(os.getpid(), signal.SIGINT)
 
 
+class CrashOnRankOneInTheThirdEpoch(callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        if redes.distributed.rank() == 1 and epoch == 2:
+            raise RuntimeError("rank 1 crashed")
+
+
 class FailOnRankOne(callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if redes.distributed.rank() == 1 and batch == 3:
@@ -54,6 +60,9 @@ model.compile(redes.optimizers.Adam(0.01), "sparse_categorical_crossentropy", me
 extra = {"callbacks": [FailOnRankOne()]} if scenario == "fault" else {}
 if scenario == "interrupt":
     extra = {"callbacks": [CtrlCOnRankOne()]}
+if scenario.startswith("resume"):  # a crash, then the same script again: it resumes from the backup
+    backup = callbacks.BackupAndRestore(f"{folder}/backup")
+    extra = {"callbacks": [CrashOnRankOneInTheThirdEpoch(), backup] if scenario == "resume_crash" else [backup]}
 if scenario == "early_stopping":
     extra = {"callbacks": [callbacks.EarlyStopping(monitor="val_loss", patience=0, min_delta=0.15)]}
 train = 150 if scenario != "synchronized" else 180
