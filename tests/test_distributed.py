@@ -54,13 +54,15 @@ def largest_difference(a: list, b: list) -> float:
     return max(float(np.abs(p - q).max()) for p, q in zip(a, b))
 
 
-@pytest.mark.parametrize("dtype, ranks, tolerance", [("float64", 2, 1e-12), ("float64", 3, 1e-12),
-                                                     ("float32", 2, 2e-6)])
-def test_n_ranks_reproduce_one_process_with_the_same_global_batch(tmp_path, dtype, ranks, tolerance):
+@pytest.mark.parametrize("scenario, dtype, ranks, tolerance", [
+    ("mlp", "float64", 2, 1e-12), ("mlp", "float64", 3, 1e-12), ("mlp", "float32", 2, 2e-6),
+    ("masked", "float64", 2, 1e-12)])
+def test_n_ranks_reproduce_one_process_with_the_same_global_batch(tmp_path, scenario, dtype, ranks, tolerance):
     """Adam, an L2 penalty, sample weights, validation, batches of 32 over 150 samples (the last, 22, splits
-    unevenly): weights, History and evaluate equal the one-process run."""
+    unevenly): weights, History and evaluate equal the one-process run; and padded sequences (Embedding with
+    mask_zero → LSTM → Dense per step), whose loss and metrics skip the padding on every rank alike."""
     for count in (1, ranks):
-        finished = run(count, "mlp", dtype, tmp_path / str(count))
+        finished = run(count, scenario, dtype, tmp_path / str(count))
         assert finished.returncode == 0, finished.stderr[-3000:]
     single, = results(tmp_path / "1", 1)
     for rank, result in enumerate(results(tmp_path / str(ranks), ranks)):
@@ -130,3 +132,15 @@ def test_an_error_on_one_rank_ends_every_rank_promptly_and_is_printed_once(tmp_p
 def test_outside_mpi_nothing_changes():
     assert (redes.distributed.rank(), redes.distributed.size(), redes.distributed.is_chief()) == (0, 1, True)
     assert redes.distributed.shard_bounds(10) == (0, 10)
+
+
+@pytest.mark.skipif(not os.environ.get("REDES_DATA"), reason="needs REDES_DATA (MNIST)")
+def test_the_command_line_trains_on_two_processes(tmp_path):
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(redes.__file__).parents[1])}
+    finished = subprocess.run([mpiexec(), "-n", "2", sys.executable, "-m", "redes", "train", "--quick", "--epochs", "1",
+                               "--seed", "0", "--verbose", "0", "--out", str(tmp_path / "run")],
+                              capture_output=True, text=True, timeout=300, env=environment)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert finished.stdout.count("Test accuracy") == 1  # rank 0 alone reports and saves
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["test_accuracy"] > 0.7

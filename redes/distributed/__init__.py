@@ -7,13 +7,14 @@ Run a script with ``mpiexec -n N python train.py`` after adding one line, ``rede
   same shuffles and sees the same *global* batches of ``batch_size`` samples;
 * each rank runs forward and backward on its shard of the global batch (rows ``shard_bounds``: equal
   parts, the first ranks one row more when the batch does not divide);
-* the gradients, each scaled by its shard's share of the batch nᵣ/B, are summed by **one** ``Allreduce``
-  over a single flat buffer (float32, or float64 in float64 mode), which also carries the batch's loss
-  (Σᵣ nᵣ/B · Lᵣ), the non-trainable weights (BatchNormalization's moving statistics, averaged) and a
-  stop flag (Ctrl-C on any rank). dL/dw = Σᵣ nᵣ/B · dLᵣ/dw is the gradient of the global batch's mean
-  loss, so N ranks reproduce one process with the same ``batch_size`` up to rounding;
-* the optimizer then takes the same step on every rank; the metrics are updated with the predictions of
-  the whole global batch (gathered), so logs, callbacks' decisions and History agree on every rank;
+* the gradients, each weighted by the count cᵣ its shard's loss is a mean over (its rows, or for a masked
+  sequence output its unmasked steps), are summed by **one** ``Allreduce`` over a single flat buffer
+  (float32, or float64 in float64 mode), which also carries the loss (Σᵣ cᵣ Lᵣ), Σᵣ cᵣ, the non-trainable
+  weights (BatchNormalization's moving statistics, averaged) and a stop flag (Ctrl-C on any rank).
+  dL/dw = Σᵣ cᵣ dLᵣ/dw / Σᵣ cᵣ is the gradient of the global batch's mean loss, so N ranks reproduce one
+  process with the same ``batch_size`` up to rounding;
+* the optimizer then takes the same step on every rank; the metrics are updated with the predictions (and
+  masks) of the whole global batch (gathered), so logs, callbacks' decisions and History agree on every rank;
 * ``BatchNormalization(synchronized=True)`` (Keras' argument) sums its batch statistics over the ranks
   (two Allreduces of C numbers in forward, one in backward): it then equals one process's BatchNormalization
   on the global batch; without it each rank normalizes with its shard's statistics;
@@ -21,8 +22,12 @@ Run a script with ``mpiexec -n N python train.py`` after adding one line, ``rede
   shard's rows, so a run with dropout is the one-process run too;
 * only rank 0 (``is_chief()``) shows progress bars and runs the callbacks that write files
   (``ModelCheckpoint``, ``CSVLogger``, ``TensorBoard``);
+  ``BackupAndRestore`` backs up from rank 0 and every rank restores from the same file;
 * an exception on one rank prints its traceback once and ends every rank (``MPI.Abort``): no rank waits
-  forever in a collective call.
+  forever in a collective call;
+* ``predict`` runs whole on every rank (no communication; every rank gets every prediction).
+Not yet: a masked sequence output in a model with several outputs weighs each rank by its rows (exact for
+one output); a synchronized BatchNormalization under a masked sequence loss likewise.
 Without ``initialize`` (or with one process) nothing changes.
 
 Example (``train.py``, run with ``mpiexec -n 2 python train.py``):

@@ -20,7 +20,7 @@ from ..validation import check_bool, check_non_negative_int, check_one_of, check
 from ._validation import (Samples, as_array, check_input_shape, check_same_length, check_sample_weight,
                           class_weight_to_sample_weights, per_endpoint, split_validation, unpack_validation_data)
 from .batches import ArrayBatches, Batches, batch_source, is_batch_source
-from .objectives import Objectives
+from .objectives import Objectives, step_mask
 from .summary import print_summary
 
 
@@ -251,12 +251,12 @@ class Model(LayerContainer):
 
     def _step_on_shard(self, x, y, sample_weight, training: bool) -> float:
         """``train_step`` (or ``test_step``) of the global batch (x, y) on several processes: this rank's
-        shard forward (and backward), then one Allreduce of [Σᵣ nᵣ/B · dLᵣ/dw, the averaged non-trainable
-        weights, Σᵣ nᵣ/B · Lᵣ, each output's loss, the stop flag] and the update every rank applies alike;
-        the metrics see the whole batch's predictions (see ``redes.distributed``)."""
+        shard forward (and backward), then one Allreduce of [Σᵣ cᵣ · dLᵣ/dw, the averaged non-trainable
+        weights, Σᵣ cᵣ · Lᵣ, each output's loss, Σᵣ cᵣ, the mask and stop flags], cᵣ the count Lᵣ is a mean
+        over (the shard's rows, or its unmasked steps), and the update every rank applies alike; the
+        metrics see the whole batch's predictions (see ``redes.distributed``)."""
         targets = self._targets(y, len(x))
         start, stop = distributed.shard_bounds(len(x))
-        share = (stop - start) / len(x)
         shapes = self._output_shapes
         trainable = self.trainable_weights if training else []
         statistics = [w for w in self.non_trainable_weights if w.dtype.kind == "f"] if training else []
@@ -270,6 +270,11 @@ class Model(LayerContainer):
                     self._backward(grads if len(grads) > 1 else grads[0])
             gradients = self.gradients if training else []
             predictions = [output.to_natural(shape) for output, shape in zip(outputs, shapes)]
+            masks = [output.mask for output in outputs]
+            # the loss is a mean over the shard's rows, or over its unmasked steps for a masked sequence
+            # output: this rank's part of the global mean is weighted by that count
+            selected = step_mask(outputs[0], predictions[0]) if len(outputs) == 1 else None
+            count = float(stop - start if selected is None else selected.sum())
         elif training and _synchronized_layers(self):
             raise ValueError(f"A batch of {len(x)} samples leaves rank {distributed.rank()} of {distributed.size()} "
                              "without samples, and a synchronized BatchNormalization needs every rank in each step: "
@@ -279,15 +284,23 @@ class Model(LayerContainer):
             value, output_values = 0.0, [0.0] * len(shapes)
             gradients = [xp.zeros_like(w) for w in trainable]
             predictions = [xp.zeros((0, *(d or 0 for d in shape)), dtype=self.dtype) for shape in shapes]
+            masks, count = [None] * len(shapes), 0.0
         requested = getattr(self, "_interrupt", None)
-        scalars = [value, *output_values, float(bool(requested and requested.requested))]
-        buffer = self._flat_buffer([*(w.shape for w in trainable), *(w.shape for w in statistics), (len(scalars),)])
-        buffer.pack([*gradients, *statistics, scalars],
-                    [share] * len(gradients) + [1 / distributed.size()] * len(statistics) + [[share] * (len(scalars) - 1) + [1]])
+        losses = [value, *output_values]  # each weighted by the count; the count and the flags are summed
+        flags = [float(mask is not None) for mask in masks] + [float(bool(requested and requested.requested))]
+        buffer = self._flat_buffer([*(w.shape for w in trainable), *(w.shape for w in statistics),
+                                    (len(losses) + 1 + len(flags),)])
+        buffer.pack([*gradients, *statistics, [*losses, count, *flags]],
+                    [count] * len(gradients) + [1 / distributed.size()] * len(statistics)
+                    + [[count] * len(losses) + [1.0] * (1 + len(flags))])
         distributed.sum_in_place(buffer.data)
         views = buffer.unpack()
         gradients, averaged, scalars = views[:len(trainable)], views[len(trainable):-1], views[-1]
-        value, output_values = float(scalars[0]), [float(v) for v in scalars[1:-1]]
+        total = scalars[len(losses)] or 1.0
+        for gradient in gradients:
+            gradient /= total
+        value, output_values = float(scalars[0] / total), [float(v / total) for v in scalars[1:len(losses)]]
+        masked_outputs = [flag > 0 for flag in scalars[len(losses) + 1:-1]]
         if requested is not None and scalars[-1] > 0:
             requested.requested = True
         for weight, average in zip(statistics, averaged):
@@ -301,7 +314,13 @@ class Model(LayerContainer):
             if scale is not None:
                 gradients = [g * scale for g in gradients]
             self.optimizer.apply_gradients(zip(gradients, trainable))  # views of the buffer, read at once
-        gathered = [Tensor4D.from_natural(distributed.gather_rows(p, len(x))) for p in predictions]
+        gathered = []
+        for prediction, mask, masked in zip(predictions, masks, masked_outputs):
+            output = Tensor4D.from_natural(distributed.gather_rows(prediction, len(x)))
+            if masked:  # a sequence's padded steps: the metrics skip them, as in one process
+                local = xp.ones(prediction.shape[:2], dtype=bool) if mask is None else mask
+                output.mask = distributed.gather_rows(local.astype(xp.uint8), len(x)).astype(bool)
+            gathered.append(output)
         self._objectives.update(targets, gathered, shapes, value, sample_weight, output_values)
         return value
 

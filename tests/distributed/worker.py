@@ -49,12 +49,19 @@ class FailOnRankOne(callbacks.Callback):
             raise RuntimeError("bad data on the shard of rank 1")
 
 
-x, y = data(200 if scenario != "synchronized" else 210)  # 180 training samples: no batch leaves a rank empty
+x, y = data(200 if scenario != "synchronized" else 210)
+if scenario == "masked":  # padded sequences: the loss and metrics skip the padding
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 20, (200, 7)) * (np.arange(7) < rng.integers(2, 8, (200, 1)))
+    y = (x % 3) * (x > 0)  # 180 training samples: no batch leaves a rank empty
 stack = [layers.Input((12,)), layers.Dense(16, activation="tanh", kernel_regularizer="l2"), layers.Dense(3, activation="softmax")]
 if scenario == "dropout":
     stack.insert(2, layers.Dropout(0.3))
 if scenario in ("batchnorm", "synchronized"):
     stack.insert(2, layers.BatchNormalization(momentum=0.8, synchronized=scenario == "synchronized"))
+if scenario == "masked":
+    stack = [layers.Input((7,)), layers.Embedding(20, 4, mask_zero=True), layers.LSTM(5, return_sequences=True),
+             layers.Dense(3, activation="softmax")]
 model = redes.Sequential(stack)
 model.compile(redes.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
 extra = {"callbacks": [FailOnRankOne()]} if scenario == "fault" else {}
@@ -68,7 +75,7 @@ if scenario == "early_stopping":
 train = 150 if scenario != "synchronized" else 180
 warnings.simplefilter("ignore", RuntimeWarning)  # the interrupt's warning
 history = model.fit(x[:train], y[:train], batch_size=32, epochs=4, validation_data=(x[train:], y[train:]),
-                    sample_weight=np.linspace(0.5, 1.5, train), verbose=0, **extra)
+                    sample_weight=None if scenario == "masked" else np.linspace(0.5, 1.5, train), verbose=0, **extra)
 evaluation = model.evaluate(x[train:], y[train:], batch_size=16, verbose=0, return_dict=True)
 np.savez(f"{folder}/rank{redes.distributed.rank()}.npz", *model.get_weights(),
          history=json.dumps(history.history), evaluation=json.dumps(evaluation), epochs=model.epochs_completed)
