@@ -261,6 +261,19 @@ def test_the_extension_chooses_the_format(tmp_path):
     assert "config.json" in zipfile.ZipFile(tmp_path / "m.redes").namelist()
     with pytest.raises(ValueError, match="saved as .keras .* or .redes"):
         model.save(tmp_path / "m.h5")
+
+    class Subclassed(redes.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = redes.layers.Dense(2)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+    subclassed = Subclassed()
+    subclassed.build_for((3,))
+    with pytest.raises(ValueError, match="the Keras format holds Sequential and functional models"):
+        subclassed.save(tmp_path / "subclassed.keras")
+    assert not (tmp_path / "subclassed.keras").exists()
     np.testing.assert_array_equal(redes.load_model(tmp_path / "m.keras").predict(np.ones((2, 6))),
                                   redes.load_model(tmp_path / "m.redes").predict(np.ones((2, 6))))
 

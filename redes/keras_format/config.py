@@ -204,9 +204,9 @@ def to_keras(model) -> dict:
         return _sequential_to_keras(model)
     if isinstance(model, Functional):
         return _functional_to_keras(model)
-    if hasattr(model, "layers") and not hasattr(model, "_defines_call"):
-        raise ValueError(f"Model '{model.name}' ({type(model).__name__}) has no Keras equivalent.")
-    return _spec_to_keras(serialization.serialize(model), model)
+    raise ValueError(f"Model '{model.name}' is a {type(model).__name__}: the Keras format holds Sequential and "
+                     "functional models (a subclassed model's Python class would have to exist in Keras); save it "
+                     "as .redes, or rebuild it as a functional model.")
 
 
 # Arguments of redes' config that Keras' class does not take (its constructor would refuse them).
