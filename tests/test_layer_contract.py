@@ -184,6 +184,8 @@ SPECS = {
                           bad=[({"axis": "last"}, TypeError, "axis"), ({"mean": 1.0}, ValueError, "mean"),
                                ({"invert": 1}, TypeError, "invert"),
                                ({"mean": [1.0], "variance": [-1.0]}, ValueError, "variance")]),
+    "ActivityRegularization": Spec(lambda **kw: layers.ActivityRegularization(l1=0.01, l2=0.02, **kw), (3, 4),
+                                   bad=[(dict(l1=-1.0), ValueError, "l1"), (dict(l2="x"), TypeError, "l2")]),
     "UnitNormalization": Spec(lambda **kw: layers.UnitNormalization(**kw), (2, 5),
                               bad=[({"axis": 1}, ValueError, "axis"), ({"axis": "last"}, TypeError, "axis")]),
     "SpatialDropout1D": Spec(lambda **kw: layers.SpatialDropout1D(0.3, seed=1, **kw), (4, 3), training=False,
