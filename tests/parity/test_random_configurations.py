@@ -61,3 +61,67 @@ def test_pooling_random_configuration(kind, ph, pw, sh, sw, padding, h, w, chann
     assert_parity(f"{what}: output", dtype, y, ty, tolerance(dtype))
     assert_parity(f"{what}: input gradient", dtype, np.asarray(ours.backward(Tensor4D(upstream))), gx,
                   tolerance(dtype))
+
+
+def _compare_layer(tf, make, x, rng, dtype, what: str) -> None:
+    """Build ``make(layers module)`` in both libraries with the same random weights; compare output, input
+    gradient and weight gradients of L = Σ y ⊙ R."""
+    ours = make(layers, dtype)
+    y = np.asarray(ours(Tensor4D(x) if x.ndim == 4 else x))
+    weights = [rng.standard_normal(v.shape).astype(dtype) for v in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs = make(tf.keras.layers, dtype)
+    theirs.build(x.shape)
+    theirs.set_weights(weights)
+    upstream = rng.standard_normal(y.shape).astype(dtype)
+    expected = tf_vjp(tf, theirs, x, upstream)
+    y = ours(Tensor4D(x))
+    got = [np.asarray(y), np.asarray(ours.backward(Tensor4D(upstream.reshape(y.shape)))), *ours.gradients]
+    assert len(got) == len(expected), what
+    names = ["output", "input gradient", *(f"{name} gradient" for name in ours.weight_names)]
+    for name, a, b in zip(names, got, expected):
+        assert_parity(f"{what} random configurations (hypothesis): {name}", dtype, a.reshape(b.shape), b,
+                      tolerance(dtype))
+
+
+@DTYPES
+@SETTINGS
+@given(groups=st.sampled_from([1, 2, 3]), per_group=st.integers(1, 2), filters_per_group=st.integers(1, 2),
+       k=st.integers(1, 3), dilation=st.integers(1, 2), stride=st.integers(1, 2),
+       padding=st.sampled_from(["valid", "same"]), h=st.integers(6, 9), seed=st.integers(0, 2**16))
+def test_grouped_dilated_conv2d_random_configuration(groups, per_group, filters_per_group, k, dilation, stride,
+                                                     padding, h, dtype, seed):
+    if dilation > 1 and stride > 1:  # Keras refuses both at once
+        return
+    tf = import_tensorflow()
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, h, h + 1, groups * per_group)).astype(dtype)
+    _compare_layer(tf, lambda L, d: L.Conv2D(groups * filters_per_group, k, strides=stride, padding=padding,
+                                             dilation_rate=dilation, groups=groups, dtype=d), x, rng, dtype,
+                   "Conv2D groups/dilation")
+
+
+@DTYPES
+@SETTINGS
+@given(filters=st.integers(1, 3), k=st.integers(1, 4), stride=st.integers(1, 3),
+       padding=st.sampled_from(["valid", "same"]), h=st.integers(2, 6), channels=st.integers(1, 3),
+       seed=st.integers(0, 2**16))
+def test_conv2d_transpose_random_configuration(filters, k, stride, padding, h, channels, dtype, seed):
+    tf = import_tensorflow()
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, h, h + 1, channels)).astype(dtype)
+    _compare_layer(tf, lambda L, d: L.Conv2DTranspose(filters, k, strides=stride, padding=padding, dtype=d),
+                   x, rng, dtype, "Conv2DTranspose")
+
+
+@DTYPES
+@SETTINGS
+@given(groups=st.sampled_from([1, 2, 4, -1]), per_group=st.integers(1, 3), h=st.integers(1, 4),
+       center=st.booleans(), scale=st.booleans(), seed=st.integers(0, 2**16))
+def test_group_normalization_random_configuration(groups, per_group, h, center, scale, dtype, seed):
+    tf = import_tensorflow()
+    rng = np.random.default_rng(seed)
+    channels = (4 if groups == -1 else groups) * per_group
+    x = rng.standard_normal((3, h, h + 2, channels)).astype(dtype)
+    _compare_layer(tf, lambda L, d: L.GroupNormalization(groups=groups, center=center, scale=scale, dtype=d),
+                   x, rng, dtype, "GroupNormalization")
