@@ -156,7 +156,8 @@ def _functional_from_keras(config: dict) -> dict:
             inbound.append([[]])
             continue
         layers.append(from_keras({key: value for key, value in layer.items() if key not in ("inbound_nodes", "name")}))
-        inbound.append([[_reference(tensor) for tensor in _keras_tensors(node)] for node in layer.get("inbound_nodes", [])])
+        inbound.append([[_reference(tensor) for tensor in _keras_tensors(node)]
+                        for node in layer.get("inbound_nodes", [])])
     return {"module": "redes", "class_name": "Functional",
             "config": {"name": config.get("name"), "trainable": config.get("trainable", True),
                        "layers": layers, "inbound_nodes": inbound,

@@ -343,8 +343,9 @@ class Layer:
         ``__init__`` counts too."""
         found: list[Layer] = []
         for value in vars(self).values():
-            items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else (value,)
-            for item in items:
+            if isinstance(value, dict):
+                value = list(value.values())
+            for item in value if isinstance(value, (list, tuple)) else (value,):
                 if isinstance(item, Layer) and item is not self and not any(item is seen for seen in found):
                     found.append(item)
         return found
@@ -370,7 +371,8 @@ class Layer:
     def weight_names(self) -> list[str]:
         """The names given to ``add_weight``, in ``weights`` order (e.g. ['kernel', 'bias']), then
         '<sublayer>/<name>' for the weights of the layers inside."""
-        return [*self._weights, *(f"{layer.name}/{name}" for layer in self._children() for name in layer.weight_names)]
+        return [*self._weights,
+                *(f"{layer.name}/{name}" for layer in self._children() for name in layer.weight_names)]
 
     @property
     def weights(self) -> list:
@@ -403,7 +405,8 @@ class Layer:
             )
         if not self.trainable:
             return []
-        return [*(self._gradients[name] for name in names), *(g for layer in self._children() for g in layer.gradients)]
+        return [*(self._gradients[name] for name in names),
+                *(g for layer in self._children() for g in layer.gradients)]
 
     def _store_gradients(self, values: list) -> None:
         """Store ``values``, one gradient (or None: zero) per array of ``trainable_weights``, with
@@ -459,7 +462,8 @@ class Layer:
 
     def _added_losses_within(self) -> list:
         """What ``add_loss`` received in the last calls of this layer and of its sublayers."""
-        return [*self._added_losses, *(loss for layer in self._children() for loss in layer._added_losses_within())]
+        return [*self._added_losses,
+                *(loss for layer in self._children() for loss in layer._added_losses_within())]
 
     def add_loss(self, loss) -> None:
         """Add a loss term computed in ``call`` (Keras' ``add_loss``), e.g. an activity penalty
