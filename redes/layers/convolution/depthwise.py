@@ -22,6 +22,9 @@ so that the blocks stay in cache.
 
 from __future__ import annotations
 
+import itertools
+import math
+
 from ...backend import xp
 from ...tensor import Tensor4D
 from .. import _windows
@@ -29,7 +32,7 @@ from .._kernel import KernelLayer
 from ...validation import (check_positive_int, check_stride_or_dilation, normalize_data_format, normalize_padding,
                            normalize_tuple)
 
-_CHUNK_BYTES = 2**20  # images per block: about 1 MiB of output, so that a block's arrays stay in cache
+_CHUNK_BYTES = 2**18  # images per block: about 256 KiB of output, so that a block's arrays stay in cache
 
 
 class _DepthwiseConv(KernelLayer):
@@ -93,50 +96,117 @@ class _DepthwiseConv(KernelLayer):
         return self.activate(_windows.fold(z))
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
-        g = self.activation_backward(grad).reshape(self._repeated.shape[0], *self._out, -1)  # (N, *out, C·D)
+        g = self.activation_backward(grad).reshape(self._batch, *self._out, -1)  # (N, *out, C·D)
+        if self.trainable and self.use_bias:
+            self.set_gradient("bias", g.reshape(-1, g.shape[-1]).sum(axis=0))
+        g = self._output_side(g)
         if self.trainable:
             self.set_gradient("kernel", self._depthwise_kernel_gradient(g))
-            if self.use_bias:
-                self.set_gradient("bias", g.reshape(-1, g.shape[-1]).sum(axis=0))
         return Tensor4D(_windows.fold(self._depthwise_input_gradient(g, self.kernel)))
 
     # ------------------------------------------ the three products, on the geometry of the last forward
     def _depthwise(self, x: Tensor4D, kernel, bias=None):
-        """Z (N, *out, C·D) = Σ_i x̃[o·s + i·d] ⊙ W̃[i] (+ b); caches x̃ and the geometry for backward."""
+        """Z (N, *out, C·D) = Σ_i x̃[o·s + i·d] ⊙ W̃[i] (+ b); caches the input side and the geometry for backward."""
         x = _windows.spatial_view(x.data, self.rank)  # (N, *spatial, C)
         self._axes = _windows.geometry(x.shape[1:-1], self.kernel_size, self.strides, self.padding,
                                        self.dilation_rate)
-        self._out = _windows.output_shape(self._axes)
-        self._repeated = x if self.depth_multiplier == 1 else xp.repeat(x, self.depth_multiplier, axis=-1)
-        z = xp.empty((x.shape[0], *self._out, self._repeated.shape[-1]), dtype=x.dtype)
+        self._out, self._batch = _windows.output_shape(self._axes), x.shape[0]
+        self._shifted = max(self.strides) == 1
+        channels = x.shape[-1] * self.depth_multiplier
+        if self._shifted:
+            self._inputs = self._padded(x)
+            z = xp.zeros((x.shape[0], *self._wide, channels), dtype=x.dtype)
+            self._accumulate(z, self._inputs, self._tiled(kernel), read_output=False)
+            z = self._crop(z)
+            return z + bias if bias is not None else xp.ascontiguousarray(z)
+        self._inputs = x if self.depth_multiplier == 1 else xp.repeat(x, self.depth_multiplier, axis=-1)
+        z = xp.empty((x.shape[0], *self._out, channels), dtype=x.dtype)
         z[...] = 0 if bias is None else bias
-        self._accumulate(z, self._repeated, self._tiled(kernel), read_output=False)
+        self._accumulate(z, self._inputs, self._tiled(kernel), read_output=False)
         return z
 
+    def _output_side(self, g):
+        """G (N, *out, C·D) as the two gradients read it: on the wide grid, zeros past the output's columns,
+        with strides 1; as it is otherwise."""
+        if not self._shifted:
+            return g
+        g_wide = xp.zeros((g.shape[0], *self._wide, g.shape[-1]), dtype=g.dtype)
+        self._crop(g_wide)[...] = g
+        return g_wide
+
     def _depthwise_input_gradient(self, g, kernel):
-        """dL/dx (N, *spatial, C) from G = dL/dZ (N, *out, C·D): the taps scattered back, the D copies summed."""
-        shape = self._repeated.shape
-        dx = xp.zeros(shape, dtype=g.dtype)
+        """dL/dx (N, *spatial, C) from G = dL/dZ (``_output_side``): the taps scattered back, the D copies summed."""
+        dx = xp.zeros_like(self._inputs)
         self._accumulate(g, dx, self._tiled(kernel), read_output=True)
+        if self._shifted:
+            dx = self._interior(dx)
         if self.depth_multiplier > 1:
-            dx = dx.reshape(*shape[:-1], -1, self.depth_multiplier).sum(axis=-1)
-        return dx
+            return dx.reshape(*dx.shape[:-1], -1, self.depth_multiplier).sum(axis=-1)
+        return xp.ascontiguousarray(dx)
 
     def _depthwise_kernel_gradient(self, g):
-        """dL/dW (*k, C, D): per offset i, Σ over samples and outputs of x̃[o·s + i·d] ⊙ G[o], channel by channel."""
-        every, axes = slice(None), "nhw"[:self.rank + 1] + "c"  # sum over every axis but the channels
+        """dL/dW (*k, C, D) from G (``_output_side``): per offset i, Σ over samples and outputs of
+        x̃[o·s + i·d] ⊙ G[o], channel by channel."""
+        axes = "nhwc"[-g.ndim:]  # sum over every axis but the channels
         kernel_grad = xp.zeros(self.kernel_size + (g.shape[-1],), dtype=g.dtype)
-        for offset, outs, ins in _windows.windows(self._axes, self.kernel_size):
-            kernel_grad[offset] = xp.einsum(f"{axes},{axes}->c", self._repeated[(every, *ins, every)],
-                                            g[(every, *outs, every)])
+        for offset, outputs, inputs, _, _ in self._taps(g, self._inputs, slice(None)):
+            kernel_grad[offset] = xp.einsum(f"{axes},{axes}->c", inputs, outputs)
         return kernel_grad.reshape(self.kernel_size + (-1, self.depth_multiplier))
 
+    # ------------------------------------------------------------------ the taps
+    # With strides 1 the input is zero-padded once, x̄ (N, S) flat per image, and the output computed on
+    # the padded grid's row length ("wide", the columns past the output's own dropped at the end): then
+    # the input block of offset i is one contiguous run, x̄[n, shift(i) : shift(i) + L], shift(i) the flat
+    # offset of i·d. Otherwise the in-input blocks of ``_windows.windows`` (strided slices).
+    def _padded(self, x):
+        """x̃ zero-padded, (N, S): the padded grid (N, *grid, C·D) flat, and zeros after it for the last shifts."""
+        grid = tuple(a.size + a.pad_before + a.pad_after for a in self._axes)
+        channels = x.shape[-1] * self.depth_multiplier
+        self._wide = (math.prod(self._out[:-1]), grid[-1]) if self.rank == 2 else (1, self._out[0])
+        self._grid, self._channels, length = grid, channels, math.prod(self._wide) * channels
+        strides = [math.prod(grid[axis + 1:]) * channels for axis in range(self.rank)]
+        self._shifts = [(offset, sum(i * d * stride for i, d, stride in zip(offset, self.dilation_rate, strides)))
+                        for offset in itertools.product(*map(range, self.kernel_size))]
+        padded = xp.zeros((x.shape[0], max(math.prod(grid) * channels, self._shifts[-1][1] + length)),
+                          dtype=x.dtype)
+        interior = self._interior(padded)
+        if self.depth_multiplier == 1:
+            interior[...] = x
+        else:
+            interior.reshape(*interior.shape[:-1], -1, self.depth_multiplier)[...] = x[..., None]
+        return padded
+
+    def _interior(self, padded):
+        """The input's own entries (N, *spatial, C·D) of the flat padded x̄ (N, S) (a view)."""
+        every = slice(None)
+        grid = padded[:, :math.prod(self._grid) * self._channels]
+        return grid.reshape(padded.shape[0], *self._grid, -1)[
+            (every, *(slice(a.pad_before, a.pad_before + a.size) for a in self._axes), every)]
+
+    def _crop(self, wide):
+        """The output's own entries (N, *out, C·D) of an array on the wide grid (N, *wide, C·D) (a view)."""
+        every = slice(None)
+        return wide.reshape(wide.shape[0], *self._out[:-1], self._wide[-1], wide.shape[-1])[
+            (every,) * self.rank + (slice(0, self._out[-1]), every)]
+
+    def _taps(self, outputs, inputs, images: slice):
+        """``(offset, output block, input block, W̃ block, product block)`` for every kernel offset, for ``images``."""
+        every = slice(None)
+        if self._shifted:  # outputs (N, *wide, C·D) on the wide grid, inputs the flat padded x̄ (N, S)
+            length = math.prod(outputs.shape[1:])
+            block = outputs[images]
+            for offset, shift in self._shifts:
+                yield offset, block, inputs[images, shift:shift + length].reshape(block.shape), every, ()
+        else:
+            for offset, outs, ins in _windows.windows(self._axes, self.kernel_size):
+                yield offset, outputs[(images, *outs, every)], inputs[(images, *ins, every)], outs[-1], outs
+
     def _tiled(self, kernel):
-        """W̃ (*k, C·D) repeated along the last output axis, (*k, out[-1], C·D): a block times it is one
-        contiguous run per row, not one short run per pixel (about 1.7× faster than broadcasting (C·D,))."""
+        """W̃ (*k, C·D) repeated along the last output axis, (*k, wide row or out[-1], C·D): a block times it is
+        one contiguous run per row, not one short run per pixel (about 1.7× faster than broadcasting (C·D,))."""
         flat = kernel.reshape(self.kernel_size + (-1,))
-        return xp.ascontiguousarray(xp.broadcast_to(flat[..., None, :], flat.shape[:-1] + (self._out[-1],
-                                                                                          flat.shape[-1])))
+        row = self._wide[-1] if self._shifted else self._out[-1]
+        return xp.ascontiguousarray(xp.broadcast_to(flat[..., None, :], flat.shape[:-1] + (row, flat.shape[-1])))
 
     def _accumulate(self, outputs, inputs, tiled, read_output: bool) -> None:
         """For every offset i: ``outputs[o] += inputs[o·s + i·d] ⊙ W̃[i]`` (forward), or with
@@ -145,19 +215,15 @@ class _DepthwiseConv(KernelLayer):
         images = max(1, _CHUNK_BYTES // (outputs[0].size * outputs.itemsize))
         product = xp.empty((min(images, outputs.shape[0]),) + outputs.shape[1:], dtype=outputs.dtype)
         every = slice(None)
-        windows = _windows.windows(self._axes, self.kernel_size)
         for start in range(0, outputs.shape[0], images):
-            block = slice(start, start + images)
-            count = len(range(*block.indices(outputs.shape[0])))
-            for offset, outs, ins in windows:
-                out_block, in_block = outputs[(block, *outs, every)], inputs[(block, *ins, every)]
-                buffer = product[(slice(0, count), *outs, every)]
-                weights = tiled[offset][outs[-1]]
+            block = slice(start, min(start + images, outputs.shape[0]))
+            for offset, out_block, in_block, row, where in self._taps(outputs, inputs, block):
+                buffer = product[(slice(0, block.stop - start), *where, every)]
                 if read_output:
-                    xp.multiply(out_block, weights, out=buffer)
+                    xp.multiply(out_block, tiled[offset][row], out=buffer)
                     in_block += buffer
                 else:
-                    xp.multiply(in_block, weights, out=buffer)
+                    xp.multiply(in_block, tiled[offset][row], out=buffer)
                     out_block += buffer
 
     def get_config(self) -> dict:

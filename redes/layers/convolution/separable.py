@@ -82,7 +82,7 @@ class _SeparableConv(_DepthwiseConv):
             self.set_gradient("pointwise_kernel", (self._u.T @ g).reshape(self.pointwise_kernel.shape))
             if self.use_bias:
                 self.set_gradient("bias", g.sum(axis=0))
-        g_u = (g @ self._pointwise().T).reshape(self._repeated.shape[0], *self._out, -1)  # dL/dU
+        g_u = self._output_side((g @ self._pointwise().T).reshape(self._batch, *self._out, -1))  # dL/dU
         if self.trainable:
             self.set_gradient("depthwise_kernel", self._depthwise_kernel_gradient(g_u))
         return Tensor4D(_windows.fold(self._depthwise_input_gradient(g_u, self.depthwise_kernel)))
