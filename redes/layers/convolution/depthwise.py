@@ -17,7 +17,9 @@ per kernel offset i, one broadcast multiply over the in-input block of ``_window
               dL/dx[..., c] = Σ_m dL/dx̃[..., c·D + m]                       (``_depthwise_input_gradient``)
 with G = dL/dZ (N, *out, C·D) and what falls in the padding left out, as in every windowed layer.
 The loop is over the prod(k) offsets only (never over samples or pixels), a few images at a time
-so that the blocks stay in cache.
+so that the blocks stay in cache. With strides 1 (``_padded``, ``_taps``) each offset's block is one
+contiguous run of a zero-padded copy of x̃ instead of a strided slice (measured 10.5 against 12.9 ms
+fwd+bwd for 32×28×28×32, 3×3 'same', float32, one thread).
 """
 
 from __future__ import annotations
