@@ -1,6 +1,7 @@
 """Run the redes benchmark suite, against TensorFlow when it is installed.
 
     python -m benchmarks [--quick] [--no-tf] [--threads N] [--sections mlp,cnn,sequences,layers,efficiency,memory,scaling]
+                         [--cases NAME,...]
 
 Prints a table of medians and redes/TF ratios and writes benchmarks/results/<quick|full>.md and .csv.
 See benchmarks/README.md for what each row measures and the targets.
@@ -35,6 +36,7 @@ class Suite:
         self.rows: list[dict] = []
         self.notes: list[str] = []
         self.threads = args.threads
+        self.cases = [part.strip() for part in args.cases.split(",") if part.strip()]
         self.workers = {"redes": Worker("redes", args.threads)}
         if not args.no_tf and _harness.tensorflow_available():
             self.workers["tf"] = Worker("tf", args.threads)
@@ -116,7 +118,7 @@ class Suite:
 
     def layers(self) -> None:
         print("One layer, forward (training) + backward")
-        for case in LAYER_CASES:
+        for case in [case for case in LAYER_CASES if not self.cases or any(part in case for part in self.cases)]:
             self.compare("layers", f"{case} fwd+bwd", "layer_step", rounds=3 if self.quick else 5,
                          repeats=3 if self.quick else 6, case=case)
 
@@ -196,6 +198,9 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for OpenBLAS and TensorFlow (default: the libraries' own, all cores)")
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
+    parser.add_argument("--cases", default="",
+                        help="comma-separated parts of layer case names: the layers section runs those only "
+                             "(e.g. --sections layers --cases Depthwise,Separable)")
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
@@ -220,6 +225,8 @@ def main(argv=None) -> None:
     stem = ("quick" if args.quick else "full") + (f"-threads{args.threads}" if args.threads else "")
     if set(sections) != set(SECTIONS):
         stem += "-" + "-".join(sections)
+    if suite.cases:
+        stem += "-" + "-".join("".join(ch for ch in part if ch.isalnum()).lower() for part in suite.cases)
     md_path, csv_path = _harness.write_results(args.output, stem, info, suite.rows, suite.notes)
     print(f"Wrote {md_path} and {csv_path} ({info['suite wall time']}).")
 

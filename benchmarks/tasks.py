@@ -145,6 +145,12 @@ LAYER_CASES = {
                                  (128, 26, 26, 32)),
     "Conv2DTranspose 3x3 stride 2 same 64->32, 13x13": (
         ("Conv2DTranspose", {"filters": 32, "kernel_size": 3, "strides": 2, "padding": "same"}), (128, 13, 13, 64)),
+    "DepthwiseConv2D 3x3 same, 28x28x32": (("DepthwiseConv2D", {"kernel_size": 3, "padding": "same"}),
+                                           (32, 28, 28, 32)),
+    "DepthwiseConv2D 3x3 same x2, 14x14x64": (
+        ("DepthwiseConv2D", {"kernel_size": 3, "padding": "same", "depth_multiplier": 2}), (32, 14, 14, 64)),
+    "SeparableConv2D 3x3 same 32->64, 28x28": (
+        ("SeparableConv2D", {"filters": 64, "kernel_size": 3, "padding": "same"}), (32, 28, 28, 32)),
     "MaxPooling2D 2x2": (("MaxPooling2D", {"pool_size": 2}), (128, 24, 24, 64)),
     "BatchNormalization": (("BatchNormalization", {}), (128, 24, 24, 64)),
     "Dense 1024->1024": (("Dense", {"units": 1024}), (256, 1024)),

@@ -26,7 +26,7 @@ from numbers import Integral, Real
 
 __all__ = [
     "check_bool", "check_float", "check_int", "check_int_sequence", "check_non_negative_int", "check_one_of", "check_path",
-    "check_positive_int", "check_str", "check_type", "normalize_data_format", "normalize_padding", "normalize_tuple",
+    "check_positive_int", "check_str", "check_stride_or_dilation", "check_type", "normalize_data_format", "normalize_padding", "normalize_tuple",
 ]
 
 
@@ -314,3 +314,18 @@ def normalize_data_format(data_format) -> str:
     if data_format.lower() != "channels_last":
         raise _fail(ValueError, "data_format", "'channels_last' or None (redes is channels last)", data_format)
     return "channels_last"
+
+
+def check_stride_or_dilation(strides: tuple, dilation_rate: tuple) -> None:
+    """Raise a ValueError naming both when a stride above 1 meets a dilation above 1 (as Keras and TensorFlow).
+
+    Example:
+        >>> check_stride_or_dilation((2, 2), (1, 1))
+        >>> check_stride_or_dilation((2, 1), (1, 2))
+        Traceback (most recent call last):
+            ...
+        ValueError: `strides` above 1 and `dilation_rate` above 1 cannot be combined. Received: strides=(2, 1), dilation_rate=(1, 2)
+    """
+    if max(strides) > 1 and max(dilation_rate) > 1:
+        raise ValueError(f"`strides` above 1 and `dilation_rate` above 1 cannot be combined. "
+                         f"Received: strides={strides}, dilation_rate={dilation_rate}")

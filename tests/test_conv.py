@@ -305,3 +305,47 @@ def test_conv_transpose_config_round_trip():
     config = layer.get_config()
     assert "groups" not in config and config["output_padding"] == (1, 0) and config["data_format"] == "channels_last"
     assert layers.Conv2DTranspose.from_config(config).get_config() == config
+
+
+# ------------------------------------------------------------------ depthwise and separable convolutions
+DEPTHWISE_CASES = [dict(kernel_size=3, strides=(2, 1), padding="same", depth_multiplier=2),
+                   dict(kernel_size=(2, 3), strides=(1, 3), padding="valid"),
+                   dict(kernel_size=3, dilation_rate=(1, 2), padding="same", depth_multiplier=3)]
+
+
+@pytest.mark.parametrize("kwargs", DEPTHWISE_CASES)
+def test_depthwise_conv2d_is_the_grouped_conv2d_with_one_group_per_channel(kwargs):
+    """Unequal strides too, which TensorFlow's depthwise kernel refuses (the parity tests cannot reach them)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 7, 8, 3))
+    depthwise = layers.DepthwiseConv2D(**kwargs, dtype="float64")
+    depthwise.build_for(x.shape[1:])
+    multiplier = depthwise.depth_multiplier
+    grouped = layers.Conv2D(3 * multiplier, groups=3, dtype="float64",
+                            **{key: value for key, value in kwargs.items() if key != "depth_multiplier"})
+    grouped.build_for(x.shape[1:])
+    kernel = rng.standard_normal(depthwise.kernel.shape)
+    bias = rng.standard_normal(depthwise.bias.shape)
+    depthwise.set_weights([kernel, bias])
+    grouped.set_weights([kernel.reshape(*kernel.shape[:2], 1, -1), bias])  # filter c·D + m in group c
+    np.testing.assert_allclose(depthwise(x), grouped(x), rtol=1e-12, atol=1e-12)
+    check_layer_gradients(layers.DepthwiseConv2D(**kwargs, activation="tanh", dtype="float64"), x)
+
+
+def test_separable_conv2d_is_the_depthwise_then_a_1x1_conv2d():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 9, 6, 2))
+    kwargs = dict(kernel_size=3, strides=(1, 2), padding="same", depth_multiplier=2)
+    separable = layers.SeparableConv2D(4, **kwargs, activation="relu", dtype="float64")
+    separable.build_for(x.shape[1:])
+    depthwise = layers.DepthwiseConv2D(**kwargs, use_bias=False, dtype="float64")
+    pointwise = layers.Conv2D(4, 1, activation="relu", dtype="float64")
+    depthwise.build_for(x.shape[1:])
+    pointwise.build_for((9, 3, 4))
+    weights = [rng.standard_normal(w.shape) for w in separable.get_weights()]
+    separable.set_weights(weights)
+    depthwise.set_weights(weights[:1])
+    pointwise.set_weights(weights[1:])
+    assert [w.shape for w in weights] == [(3, 3, 2, 2), (1, 1, 4, 4), (4,)]
+    np.testing.assert_allclose(separable(x), pointwise(depthwise(x)), rtol=1e-12, atol=1e-12)
+    check_layer_gradients(layers.SeparableConv2D(3, **kwargs, dtype="float64"), x)

@@ -1,9 +1,9 @@
 """The vision layers against Keras on the same weights: grouped and dilated Conv1D/Conv2D, Conv1DTranspose,
-Conv2DTranspose, UpSampling1D/2D, ZeroPadding1D/2D, Cropping1D/2D.
+Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, UpSampling1D/2D, ZeroPadding1D/2D, Cropping1D/2D.
 
 Each: the output, the input gradient and every weight gradient of L = Σ y ⊙ R, in float32 and float64,
-over a grid of configurations; then a small Sequential with a Conv2DTranspose trained 3 Adam steps
-on both sides.
+over a grid of configurations; then small Sequentials (one with a Conv2DTranspose, one with the
+depthwise and separable convolutions) trained 3 Adam steps on both sides.
 
 TensorFlow's CPU kernel of the transposed convolution (Conv2DBackpropInput) refuses a dilation above 1
 in float64 (float32 goes through oneDNN, which has it). There the reference is Keras' Conv2DTranspose
@@ -13,6 +13,8 @@ read at the taps, is the dilated layer's.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
@@ -25,7 +27,8 @@ DTYPES = pytest.mark.parametrize("dtype", ["float32", "float64"])
 NAMES = ["output", "input gradient", "kernel gradient", "bias gradient"]
 
 
-def compare(what: str, name: str, kwargs: dict, shape: tuple, dtype: str, seed: int, reference=None) -> None:
+def compare(what: str, name: str, kwargs: dict, shape: tuple, dtype: str, seed: int, reference=None,
+            names: list = NAMES) -> None:
     """Our layer ``name(**kwargs)`` and Keras' on the same weights: output, input and weight gradients."""
     tf = import_tensorflow()
     rng = np.random.default_rng(seed)
@@ -39,7 +42,7 @@ def compare(what: str, name: str, kwargs: dict, shape: tuple, dtype: str, seed: 
     got = [y, ours.backward(Tensor4D.from_natural(upstream)).data.reshape(x.shape), *ours.gradients]
     expected = (reference or keras_vjp)(tf, name, kwargs, x, weights, upstream)
     assert len(got) == len(expected)
-    for label, a, b in zip(NAMES, got, expected):
+    for label, a, b in zip(names, got, expected):  # no bias gradient without use_bias
         assert a.dtype == np.dtype(dtype), label
         assert_parity(f"{what}: {label}", dtype, a, b, tolerance(dtype))
 
@@ -80,6 +83,64 @@ def test_grouped_dilated_conv1d_matches_keras(kernel, strides, padding, dilation
                   groups=groups)
     compare("Conv1D (groups 1–6; dilation 1–3; valid, same, causal)", "Conv1D", kwargs, (2, 11, 6), dtype,
             seed=kernel + groups)
+
+
+# ------------------------------------------------------------------ depthwise and separable convolutions
+# (kernel_size, (strides, dilation_rate), padding, depth_multiplier): every combination, on 2 images of 3
+# channels, 7×8 (odd height, even width) or 8×7, alternately; then a few with other kernels and activations
+# (TensorFlow's depthwise kernel takes equal strides only: redes takes any, tested by the contract test's gradients)
+DEPTHWISE = [(kernel, *step, padding, multiplier, None) for kernel, step, padding, multiplier in itertools.product(
+    (2, 3), ((1, 1), (2, 1), (1, 2)), ("valid", "same"), (1, 2))]
+DEPTHWISE += [(1, 1, 1, "valid", 3, "relu"), ((3, 2), 2, 1, "same", 2, "tanh"),
+              ((2, 3), 1, (2, 1), "valid", 1, "tanh"), (5, 2, 1, "same", 1, None), (4, 1, 2, "same", 2, "relu")]
+SEPARABLE_NAMES = ["output", "input gradient", "depthwise kernel gradient", "pointwise kernel gradient",
+                   "bias gradient"]
+
+
+@DTYPES
+@pytest.mark.parametrize("kernel, strides, dilation, padding, multiplier, activation", DEPTHWISE)
+def test_depthwise_conv2d_matches_keras(kernel, strides, dilation, padding, multiplier, activation, dtype):
+    kwargs = dict(kernel_size=kernel, strides=strides, padding=padding, depth_multiplier=multiplier,
+                  dilation_rate=dilation, activation=activation)
+    index = DEPTHWISE.index((kernel, strides, dilation, padding, multiplier, activation))
+    compare("DepthwiseConv2D (kernel 1–5; strides 1, 2; valid, same; dilation 1, 2; depth_multiplier 1–3)",
+            "DepthwiseConv2D", kwargs, (2, 7, 8, 3) if index % 2 else (2, 8, 7, 3), dtype, seed=index)
+
+
+@DTYPES
+@pytest.mark.parametrize("kernel, strides, dilation, padding, multiplier, activation", DEPTHWISE)
+def test_separable_conv2d_matches_keras(kernel, strides, dilation, padding, multiplier, activation, dtype):
+    kwargs = dict(filters=4, kernel_size=kernel, strides=strides, padding=padding, depth_multiplier=multiplier,
+                  dilation_rate=dilation, activation=activation)
+    index = DEPTHWISE.index((kernel, strides, dilation, padding, multiplier, activation))
+    compare("SeparableConv2D (kernel 1–5; strides 1, 2; valid, same; dilation 1, 2; depth_multiplier 1–3)",
+            "SeparableConv2D", kwargs, (2, 8, 7, 3) if index % 2 else (2, 7, 8, 3), dtype, seed=100 + index,
+            names=SEPARABLE_NAMES)
+
+
+def separable_model(module, dtype: str) -> list:
+    """DepthwiseConv2D (stride 2, same, depth_multiplier 2) and SeparableConv2D (dilation 2), then Dense."""
+    kw = {"dtype": dtype}
+    return [module.Input((9, 8, 3)),
+            module.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2, activation="relu", **kw),
+            module.SeparableConv2D(5, 2, dilation_rate=2, activation="tanh", **kw),
+            module.SeparableConv2D(4, 3, padding="same", depth_multiplier=2, use_bias=False, **kw),
+            module.GlobalAveragePooling2D(**kw), module.Dense(3, activation="softmax", **kw)]
+
+
+@DTYPES
+def test_depthwise_and_separable_sequential_train_as_keras(dtype):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((24, 9, 8, 3)).astype(dtype)
+    y = rng.integers(0, 3, 24)
+    if dtype == "float64":  # Keras' β in float64 and a float64 learning rate (see test_whole_models)
+        with keras_floatx("float64") as tf:
+            result = train_three_steps(tf, separable_model, x, y, dtype,
+                                       {"beta_1": np.float64(0.9), "beta_2": np.float64(0.999)})
+    else:
+        result = train_three_steps(import_tensorflow(), separable_model, x, y, dtype, {})
+    assert_training_parity("DepthwiseConv2D, SeparableConv2D (strides 2, same; dilation 2), Dense; Adam(1e-2)",
+                           result, dtype)
 
 
 # ------------------------------------------------------------------ transposed convolutions

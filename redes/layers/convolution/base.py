@@ -20,7 +20,8 @@ from ...backend import xp
 from ...tensor import Tensor4D
 from .. import _windows
 from .._kernel import KernelLayer
-from ...validation import check_positive_int, normalize_data_format, normalize_padding, normalize_tuple
+from ...validation import (check_positive_int, check_stride_or_dilation, normalize_data_format, normalize_padding,
+                           normalize_tuple)
 
 _CHUNK_BYTES = 4 * 2**20  # im2col block size: a few images, small enough to stay in cache
 
@@ -77,9 +78,7 @@ class _Conv(KernelLayer):
                                                   else ("valid", "same"))
         self.data_format = normalize_data_format(data_format)
         self.dilation_rate = normalize_tuple("dilation_rate", dilation_rate, rank)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"`strides` above 1 and `dilation_rate` above 1 cannot be combined. "
-                             f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}")
+        check_stride_or_dilation(self.strides, self.dilation_rate)
         self.groups = check_positive_int("groups", groups)
         if self.filters % self.groups:
             raise ValueError(f"`groups` must divide `filters`. Received: groups={self.groups}, "
