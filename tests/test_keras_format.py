@@ -400,3 +400,18 @@ def test_an_adapted_normalization_layer_both_ways(tmp_path):
     ours.save(tmp_path / "redes.keras")
     np.testing.assert_allclose(keras.models.load_model(tmp_path / "redes.keras").predict(x, verbose=0),
                                ours.predict(x), rtol=1e-6, atol=1e-7)
+
+
+def test_a_model_nested_in_a_functional_model_both_ways(tmp_path):
+    x = RNG.standard_normal((5, 4)).astype("float32")
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"),
+                              keras.layers.BatchNormalization()])
+    inputs = keras.Input((4,))
+    theirs = keras.Model(inputs, keras.layers.Dense(2)(inner(inputs)))
+    theirs.compile("adam", "mse")
+    theirs.fit(x, np.zeros((5, 2)), verbose=0)
+    theirs.save(tmp_path / "keras.keras")
+    ours = redes.load_model(tmp_path / "keras.keras")
+    assert_same(ours, theirs, x)
+    ours.save(tmp_path / "redes.keras")
+    assert_same(ours, keras.models.load_model(tmp_path / "redes.keras"), x)
