@@ -25,7 +25,8 @@ Run a script with ``mpiexec -n N python train.py`` after adding one line, ``rede
   ``BackupAndRestore`` backs up from rank 0 and every rank restores from the same file;
 * an exception on one rank prints its traceback once and ends every rank (``MPI.Abort``): no rank waits
   forever in a collective call;
-* ``predict`` runs whole on every rank (no communication; every rank gets every prediction).
+* ``predict`` runs whole on every rank (no communication; every rank gets every prediction). ``fit`` and
+  ``evaluate`` are collective: every rank must call them (never inside ``if is_chief():``).
 Not yet: a masked sequence output in a model with several outputs weighs each rank by its rows (exact for
 one output); a synchronized BatchNormalization under a masked sequence loss likewise.
 Without ``initialize`` (or with one process) nothing changes.
