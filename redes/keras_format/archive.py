@@ -14,7 +14,7 @@ import numpy as np
 from .. import serialization
 from .config import from_keras, to_keras
 from .legacy import is_legacy, load_legacy_h5, read_legacy_weights
-from .weights import keras_optimizer_state, set_optimizer_state, variable_groups
+from .weights import assign_all, keras_optimizer_state, set_optimizer_state, variable_groups
 
 KERAS_VERSION = "3.15.1"  # the Keras version whose format redes writes (the metadata Keras checks)
 _METADATA, _CONFIG, _WEIGHTS = "metadata.json", "config.json", "model.weights.h5"
@@ -164,14 +164,9 @@ def _read_weights(model, file, where: str) -> None:
         if len(group) != len(arrays) + len(keras_only):
             raise ValueError(f"{where} holds {len(group)} arrays at '{path}'; the layer has "
                              f"{len(arrays) + len(keras_only)}.")
-        for index, target in enumerate(arrays):
-            value = np.asarray(group[str(index)])
-            if value.shape != target.shape:
-                raise ValueError(f"{where}: the array '{path}/{index}' has shape {value.shape}; the layer's "
-                                 f"weight has shape {target.shape}.")
-            values.append((target, value))
-    for target, value in values:
-        target[...] = value
+        values += [(target, np.asarray(group[str(index)]), f"the array '{path}/{index}'")
+                   for index, target in enumerate(arrays)]
+    assign_all(values, where)
 
 
 def _from_keras_compile(config: dict) -> dict:

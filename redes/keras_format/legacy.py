@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import serialization
 from .config import from_keras
+from .weights import assign_all
 
 # The module of an object in Keras 2's config, from the key that holds it.
 _KEY_MODULES = (("_initializer", "keras.initializers"), ("_regularizer", "keras.regularizers"),
@@ -61,14 +62,9 @@ def read_legacy_weights(model, group, where: str) -> None:
         stored = [entry[_text(name)] for name in entry.attrs.get("weight_names", [])]
         if len(stored) != len(arrays):
             raise ValueError(f"{where} holds {len(stored)} arrays for layer '{layer.name}'; it has {len(arrays)}.")
-        for index, (target, dataset) in enumerate(zip(arrays, stored)):
-            value = np.asarray(dataset)
-            if value.shape != target.shape:
-                raise ValueError(f"{where}: weight {index} of layer '{layer.name}' has shape {value.shape}; "
-                                 f"the layer's has shape {target.shape}.")
-            values.append((target, value))
-    for target, value in values:
-        target[...] = value
+        values += [(target, np.asarray(dataset), f"weight {index} of layer '{layer.name}'")
+                   for index, (target, dataset) in enumerate(zip(arrays, stored))]
+    assign_all(values, where)
 
 
 def with_modules(spec, module: str | None = None):

@@ -66,6 +66,16 @@ def variable_groups(layer, path: str = "") -> list[tuple[str, list, tuple]]:
     return [(join(path, "vars"), layer.weights, keras_only_variables(layer))] if layer.weights else []
 
 
+def assign_all(pairs: list, where: str) -> None:
+    """Copy each value into its weight, ``pairs`` of (weight, value read from the file, what it is); every
+    shape is checked before any weight changes, so a bad file leaves the model as it was."""
+    for target, value, what in pairs:
+        if value.shape != target.shape:
+            raise ValueError(f"{where}: {what} has shape {value.shape}; the layer's weight has shape {target.shape}.")
+    for target, value, _ in pairs:
+        target[...] = value
+
+
 def keras_optimizer_state(optimizer, variables: list) -> list[np.ndarray]:
     """The optimizer's state for ``variables`` (the model's trainable weights), in Keras' order."""
     state = optimizer.variables
