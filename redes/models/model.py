@@ -259,7 +259,7 @@ class Model(LayerContainer):
         start, stop = distributed.shard_bounds(len(x))
         shapes = self._output_shapes
         trainable = self.trainable_weights if training else []
-        statistics = [w for w in self.non_trainable_weights if w.dtype.kind == "f"] if training else []
+        statistics = _moving_statistics(self) if training else []
         if stop > start:
             with distributed.shard_of_batch(start, stop, len(x)):
                 outputs = self._run(x[start:stop], training=training)
@@ -683,6 +683,17 @@ class Model(LayerContainer):
     def load_weights(self, path) -> None:
         """Load weights written by ``save_weights`` or ``save``; every array's shape is checked first."""
         saving.load_weights(self, path)
+
+
+def _moving_statistics(layer) -> list:
+    """The non-trainable float weights that training changes (BatchNormalization's moving statistics): those of
+    the trainable layers; a frozen layer's never change, so several processes need not average them."""
+    if not layer.trainable:
+        return []
+    children = layer._children()
+    inside = {id(w) for child in children for w in child.weights}
+    own = [w for w in layer.non_trainable_weights if w.dtype.kind == "f" and id(w) not in inside]
+    return [*own, *(w for child in children for w in _moving_statistics(child))]
 
 
 def _synchronized_layers(layer) -> list:
