@@ -4,9 +4,9 @@ Outside a ``GradientTape`` each op is its NumPy forward and returns a plain arra
 an op with a traced input records its vector-Jacobian product (shown with the forward in each module) and
 returns a ``Traced`` array; Python's operators and NumPy's ufuncs on that array run as these ops.
 Not differentiable (plain arrays, documented on each): comparisons, argmax, argsort, top_k's indices,
-one_hot, shape.
+one_hot, shape; sign, floor, ceil and round are recorded with a zero gradient.
 
-Modules: ``arithmetic`` (element-wise), ``linear_algebra`` (matmul, dot, tensordot, einsum, norm),
+Modules: ``arithmetic`` (element-wise), ``trigonometry`` (sin … arctanh), ``linear_algebra`` (matmul, dot, tensordot, einsum, norm),
 ``reductions``, ``shapes`` (with ``unbroadcast``), ``nn``, ``core``; ``_define`` makes an op.
 
 Example:
@@ -22,7 +22,8 @@ Example:
 
 from .arithmetic import (abs, absolute, add, clip, divide, equal, exp, greater, greater_equal, less, less_equal,
                          log, log1p, maximum, minimum, multiply, negative, not_equal, power, reciprocal, sqrt,
-                         square, subtract, where)
+                         square, subtract, where, expm1, log2, log10, rsqrt, erf, sign, floor, ceil, round)
+from .trigonometry import (arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cos, cosh, sin, sinh, tan)
 from .core import cast, convert_to_numpy, convert_to_tensor, shape, stop_gradient
 from .linear_algebra import dot, einsum, matmul, norm, tensordot
 from .nn import elu, gelu, leaky_relu, log_softmax, one_hot, relu, sigmoid, silu, softmax, softplus, tanh
@@ -33,7 +34,8 @@ from .shapes import (broadcast_to, concatenate, expand_dims, reshape, split, squ
 __all__ = [
     "abs", "absolute", "add", "clip", "divide", "equal", "exp", "greater", "greater_equal", "less", "less_equal",
     "log", "log1p", "maximum", "minimum", "multiply", "negative", "not_equal", "power", "reciprocal", "sqrt", "square",
-    "subtract", "where",
+    "subtract", "where", "expm1", "log2", "log10", "rsqrt", "erf", "sign", "floor", "ceil", "round",
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cos", "cosh", "sin", "sinh", "tan",
     "cast", "convert_to_numpy", "convert_to_tensor", "shape", "stop_gradient",
     "dot", "einsum", "matmul", "norm", "tensordot",
     "elu", "gelu", "leaky_relu", "log_softmax", "one_hot", "relu", "sigmoid", "silu", "softmax", "softplus", "tanh",
