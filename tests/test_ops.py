@@ -109,11 +109,39 @@ CASES = [
     Case("arcsinh", lambda o, x: o.arcsinh(x), [(3, 4)]),
     Case("arccosh", lambda o, x: o.arccosh(x + 1.0), [(3, 4)], positive=True),
     Case("arctanh", lambda o, x: o.arctanh(x * 0.4), [(3, 4)], positive=True),
+    Case("relu6", lambda o, x: o.relu6(x * 4), [(3, 4)]),
+    Case("hard_sigmoid", lambda o, x: o.hard_sigmoid(x * 3), [(3, 4)]),
+    Case("hard_silu", lambda o, x: o.hard_silu(x * 3), [(3, 4)]),
+    Case("hard_swish", lambda o, x: o.hard_swish(x * 3), [(3, 4)]),
+    Case("selu", lambda o, x: o.selu(x), [(3, 4)]),
+    Case("softsign", lambda o, x: o.softsign(x), [(3, 4)]),
+    Case("cumsum", lambda o, x: o.cumsum(x, axis=1), [(3, 4)]),
+    Case("cumsum", lambda o, x: o.cumsum(x), [(3, 4)], id="cumsum-flat"),
+    Case("cumprod", lambda o, x: o.cumprod(x, axis=0), [(3, 4)]),
+    Case("cumprod", lambda o, x: o.cumprod(x), [(3, 4)], id="cumprod-flat"),
+    Case("prod", lambda o, x: o.prod(x, axis=1), [(3, 4)]),
+    Case("prod", lambda o, x: o.prod(x, axis=(0, 2), keepdims=True), [(2, 3, 4)], id="prod-keepdims"),
+    Case("sort", lambda o, x: o.sort(x, axis=-1), [(3, 4)]),
+    Case("sort", lambda o, x: o.sort(x, axis=0), [(3, 4)], id="sort-axis0"),
+    Case("flip", lambda o, x: o.flip(x, axis=1), [(3, 4)]),
+    Case("roll", lambda o, x: o.roll(x, 2, axis=1), [(3, 4)]),
+    Case("roll", lambda o, x: o.roll(x, -5), [(3, 4)], id="roll-flat"),
+    Case("swapaxes", lambda o, x: o.swapaxes(x, 0, 2), [(2, 3, 4)]),
+    Case("moveaxis", lambda o, x: o.moveaxis(x, 0, -1), [(2, 3, 4)]),
+    Case("moveaxis", lambda o, x: o.moveaxis(x, [0, 1], [2, 0]), [(2, 3, 4)], id="moveaxis-two"),
+    Case("tile", lambda o, x: o.tile(x, (2, 1, 3)), [(3, 4)]),
+    Case("repeat", lambda o, x: o.repeat(x, 2, axis=1), [(3, 4)]),
+    Case("repeat", lambda o, x: o.repeat(x, 3), [(3, 4)], id="repeat-flat"),
+    Case("pad", lambda o, x: o.pad(x, ((1, 2), (0, 3))), [(3, 4)]),
+    Case("pad", lambda o, x: o.pad(x, ((1, 0), (2, 1)), constant_values=1.5), [(3, 4)], id="pad-constant"),
+    Case("tril", lambda o, x: o.tril(x, -1), [(2, 3, 4)]),
+    Case("triu", lambda o, x: o.triu(x, 1), [(3, 4)]),
 ]
 ZERO_GRADIENT = {"sign", "floor", "ceil", "round"}
 NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argsort",
                       "one_hot", "shape", "stop_gradient", "convert_to_numpy", "convert_to_tensor", "cast",
-                      "absolute", "unbroadcast"}
+                      "absolute", "unbroadcast", "arange", "eye", "full", "full_like", "linspace", "meshgrid", "ones",
+                      "ones_like", "zeros", "zeros_like"}
 
 
 def _inputs(case: Case, seed: int = 0) -> list[np.ndarray]:
@@ -219,6 +247,21 @@ def test_numpy_ufuncs_run_as_the_new_element_wise_ops():
     np.testing.assert_allclose(tape.gradient(y, x), expected, rtol=1e-12)
 
 
+def test_creation_ops_match_keras():
+    import keras
+    pairs = [(lambda o: o.arange(5), None), (lambda o: o.arange(1.0, 3.0, 0.5), None), (lambda o: o.zeros((2, 3)), None),
+             (lambda o: o.ones((2,), dtype="int32"), None), (lambda o: o.eye(3, 4, k=1), None),
+             (lambda o: o.full((2,), 1.5), None), (lambda o: o.full((2,), 3), None), (lambda o: o.linspace(0.0, 2.0, 5), None),
+             (lambda o: o.zeros_like(np.ones((2,), "float64")), None), (lambda o: o.full_like(np.ones(2, "int32"), 3), None)]
+    for make, _ in pairs:
+        ours, theirs = make(ops), keras.ops.convert_to_numpy(make(keras.ops))
+        assert ours.dtype == theirs.dtype, (ours.dtype, theirs.dtype)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    for ours, theirs in zip(ops.meshgrid(np.arange(2), np.arange(3), indexing="ij"),
+                            keras.ops.meshgrid(np.arange(2), np.arange(3), indexing="ij")):
+        np.testing.assert_array_equal(ours, keras.ops.convert_to_numpy(theirs))
+
+
 def test_cast_sends_the_gradient_back_in_the_input_dtype():
     x = np.array([1.0, 2.0], dtype="float32")
     with GradientTape() as tape:
@@ -240,7 +283,10 @@ def test_not_differentiable_ops_return_plain_arrays_under_a_tape():
     with GradientTape() as tape:
         tape.watch(x)
         results = [ops.argmax(x, axis=-1), ops.argsort(x), ops.top_k(x, 2)[1], ops.greater(x, 1.0),
-                   ops.stop_gradient(x), ops.convert_to_numpy(x), ops.one_hot(np.array([1]), 3)]
+                   ops.stop_gradient(x), ops.convert_to_numpy(x), ops.one_hot(np.array([1]), 3),
+                   ops.zeros_like(x), ops.ones_like(x), ops.full_like(x, 2.0), ops.zeros((2,)), ops.ones((2,)),
+                   ops.eye(2), ops.full((2,), x[0, 0]), ops.arange(3), ops.linspace(0.0, 1.0, 3),
+                   *ops.meshgrid(x[0], x[0])]
     assert all(type(r) is np.ndarray for r in results)
     assert ops.shape(x) == (1, 3)
 

@@ -169,3 +169,74 @@ def one_hot(x, num_classes: int, axis: int = -1, dtype=None, sparse: bool = Fals
     labels = np.asarray(x)
     encoded = (labels[..., None] == np.arange(num_classes)).astype(dtype or floatx())
     return np.moveaxis(encoded, -1, axis)
+
+
+@op(lambda g, y, x: [g * ((np.asarray(x) > 0) & (np.asarray(x) < 6))])
+def relu6(x):
+    """min(max(x, 0), 6). Gradient: d/dx = 1 on 0 < x < 6, else 0 (as TensorFlow).
+
+    Example:
+        >>> relu6(np.array([-1.0, 2.0, 7.0]))
+        array([0., 2., 6.])
+    """
+    x = np.asarray(x)
+    return np.minimum(np.maximum(x, 0), np.asarray(6, x.dtype))
+
+
+@op(lambda g, y, x: [g * (((np.asarray(x) > -3) & (np.asarray(x) < 3)) / 6)])
+def hard_sigmoid(x):
+    """relu6(x + 3) / 6, as Keras' TensorFlow backend. Gradient: d/dx = 1/6 on −3 < x < 3, else 0.
+
+    Example:
+        >>> hard_sigmoid(np.array([-4.0, 0.0, 4.0]))
+        array([0. , 0.5, 1. ])
+    """
+    x = np.asarray(x)
+    return np.minimum(np.maximum(x + np.asarray(3, x.dtype), 0), np.asarray(6, x.dtype)) / np.asarray(6, x.dtype)
+
+
+def _hard_silu_vjp(g, y, x):
+    inside = (np.asarray(x) > -3) & (np.asarray(x) < 3)
+    return [g * (hard_sigmoid(x) + where(inside, x / 6, 0))]
+
+
+@op(_hard_silu_vjp)
+def hard_silu(x):
+    """x · hard_sigmoid(x) (hard swish). Gradient: d/dx = hard_sigmoid(x) + x/6 on −3 < x < 3.
+
+    Example:
+        >>> hard_silu(np.array([-4.0, 0.0, 4.0]))
+        array([-0.,  0.,  4.])
+    """
+    return np.asarray(x) * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+@op(lambda g, y, x: [where(np.asarray(x) > 0, g * _SELU_SCALE, g * (y + _SELU_SCALE * _SELU_ALPHA))])
+def selu(x):
+    """scale · x if x > 0 else scale · α (eˣ − 1), α ≈ 1.6733, scale ≈ 1.0507. Gradient: d/dx = scale where x > 0,
+    else y + scale · α.
+
+    Example:
+        >>> selu(np.array([0.0, 1.0])).round(4)
+        array([0.    , 1.0507])
+    """
+    x = np.asarray(x)
+    alpha, scale = np.asarray(_SELU_ALPHA, x.dtype), np.asarray(_SELU_SCALE, x.dtype)
+    return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+@op(lambda g, y, x: [g / ((1 + np.abs(x)) * (1 + np.abs(x)))])
+def softsign(x):
+    """x / (1 + |x|). Gradient: d/dx = 1 / (1 + |x|)².
+
+    Example:
+        >>> softsign(np.array([1.0]))
+        array([0.5])
+    """
+    x = np.asarray(x)
+    return x / (1 + np.abs(x))
