@@ -15,6 +15,14 @@ from tolerances import ACTIVATION_FLOAT64_RTOL, FLOAT64_KERAS_FLOAT32_CONSTANT_R
 CONDITION = np.array([[True, False, True, False]] * 3)
 INDICES = np.array([2, 0, 2])
 ALONG = np.array([[1, 0], [3, 3], [0, 2]])
+BINARY_TARGET = (np.arange(12).reshape(3, 4) % 3) / 2.0  # 0, 0.5, 1
+ONE_HOT = np.eye(4)[[2, 0, 3]]
+LABELS = np.array([2, 0, 3])
+
+
+def _like(constant: np.ndarray, x) -> np.ndarray:
+    """``constant`` in the dtype of ``x``, a NumPy or a TensorFlow array."""
+    return constant.astype(x.dtype.name)
 
 
 @dataclass
@@ -115,6 +123,18 @@ CASES = [
     Case("hard_swish", lambda o, x: o.hard_swish(x * 3), [(3, 4)]),
     Case("selu", lambda o, x: o.selu(x), [(3, 4)]),
     Case("softsign", lambda o, x: o.softsign(x), [(3, 4)]),
+    Case("binary_crossentropy", lambda o, x: o.binary_crossentropy(_like(BINARY_TARGET, x), x * 0.4),
+         [(3, 4)], positive=True),
+    Case("binary_crossentropy", lambda o, x: o.binary_crossentropy(_like(BINARY_TARGET, x), x, from_logits=True),
+         [(3, 4)], id="binary_crossentropy-logits"),
+    Case("categorical_crossentropy", lambda o, x: o.categorical_crossentropy(_like(ONE_HOT, x), x), [(3, 4)],
+         positive=True),
+    Case("categorical_crossentropy", lambda o, x: o.categorical_crossentropy(
+        _like(ONE_HOT.T * 0.5 + 0.125, x), x, from_logits=True, axis=0), [(4, 3)], id="categorical_crossentropy-logits"),
+    Case("sparse_categorical_crossentropy", lambda o, x: o.sparse_categorical_crossentropy(LABELS, x * 0.2), [(3, 4)],
+         positive=True),
+    Case("sparse_categorical_crossentropy", lambda o, x: o.sparse_categorical_crossentropy(LABELS, x, from_logits=True),
+         [(3, 4)], id="sparse_categorical_crossentropy-logits"),
     Case("cumsum", lambda o, x: o.cumsum(x, axis=1), [(3, 4)]),
     Case("cumsum", lambda o, x: o.cumsum(x), [(3, 4)], id="cumsum-flat"),
     Case("cumprod", lambda o, x: o.cumprod(x, axis=0), [(3, 4)]),

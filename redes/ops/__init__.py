@@ -27,7 +27,7 @@ from .trigonometry import (arccos, arccosh, arcsin, arcsinh, arctan, arctan2, ar
 from .creation import arange, eye, full, full_like, linspace, meshgrid, ones, ones_like, zeros, zeros_like
 from .core import cast, convert_to_numpy, convert_to_tensor, shape, stop_gradient
 from .linear_algebra import dot, einsum, matmul, norm, tensordot
-from .nn import (elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_softmax, one_hot, relu, relu6, selu,
+from .nn import (binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_softmax, one_hot, relu, relu6, selu,
                  sigmoid, silu, softmax, softplus, softsign, tanh)
 from .reductions import (argmax, argsort, cumprod, cumsum, logsumexp, max, mean, min, prod, sort, std, sum, top_k,
                          var)
@@ -43,7 +43,7 @@ __all__ = [
     "cast", "convert_to_numpy", "convert_to_tensor", "shape", "stop_gradient",
     "dot", "einsum", "matmul", "norm", "tensordot",
     "elu", "gelu", "leaky_relu", "log_softmax", "one_hot", "relu", "sigmoid", "silu", "softmax", "softplus", "tanh",
-    "hard_sigmoid", "hard_silu", "hard_swish", "relu6", "selu", "softsign",
+    "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hard_sigmoid", "hard_silu", "hard_swish", "relu6", "selu", "softsign",
     "argmax", "argsort", "logsumexp", "max", "mean", "min", "std", "sum", "top_k", "var",
     "cumprod", "cumsum", "prod", "sort",
     "broadcast_to", "concatenate", "expand_dims", "reshape", "split", "squeeze", "stack", "take", "take_along_axis",

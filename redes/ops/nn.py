@@ -11,7 +11,8 @@ from .. import activations
 from .._math import erfc
 from ..backend import floatx
 from ._define import op
-from .arithmetic import exp, where
+from .arithmetic import clip, exp, where
+from .shapes import expand_dims
 from .reductions import sum
 
 
@@ -240,3 +241,84 @@ def softsign(x):
     """
     x = np.asarray(x)
     return x / (1 + np.abs(x))
+
+
+# ---------------------------------------------------------------------- cross-entropies (keras.ops.nn)
+_EPSILON = 1e-7  # Keras' backend.epsilon(): probabilities are clipped to [ε, 1 − ε] before the log
+
+
+def _inside(p):
+    p = np.asarray(p)
+    return (p >= _EPSILON) & (p <= 1 - _EPSILON)
+
+
+def _binary_vjp(g, y, target, output, from_logits):
+    if from_logits:
+        return [g * (sigmoid(output) - target)]
+    p = clip(output, _EPSILON, 1 - _EPSILON)
+    return [where(_inside(output), g * ((1 - target) / (1 - p) - target / p), 0)]
+
+
+@op(_binary_vjp, differentiable=("output",))
+def binary_crossentropy(target, output, from_logits=False):
+    """−(t log p + (1 − t) log(1 − p)) element-wise, p = ``output`` clipped to [1e-7, 1 − 1e-7] (or sigmoid of the
+    logits, computed as max(z, 0) − z t + log(1 + e^−|z|)). Gradient in ``output``: (1 − t)/(1 − p) − t/p inside
+    the clip, 0 outside; from logits, sigmoid(z) − t. The target carries none.
+
+    Example:
+        >>> binary_crossentropy(np.array([1.0]), np.array([0.5])).round(4)
+        array([0.6931])
+    """
+    t, z = np.asarray(target), np.asarray(output)
+    if from_logits:
+        return np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+    p = np.clip(z, _EPSILON, 1 - _EPSILON)
+    return -(t * np.log(p) + (1 - t) * np.log(1 - p))
+
+
+def _categorical_vjp(g, y, target, output, from_logits, axis):
+    g = expand_dims(g, axis)
+    if from_logits:
+        return [g * (softmax(output, axis=axis) * sum(target, axis=axis, keepdims=True) - target)]
+    total = sum(output, axis=axis, keepdims=True)
+    q = output / total
+    dq = where(_inside(q), -g * target / clip(q, _EPSILON, 1 - _EPSILON), 0)
+    return [(dq - sum(dq * q, axis=axis, keepdims=True)) / total]
+
+
+@op(_categorical_vjp, differentiable=("output",))
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """−Σ t log p along ``axis``, p = ``output`` / Σ output clipped to [1e-7, 1 − 1e-7] (or log_softmax of the logits).
+    Gradient in ``output``: with G = −g t / p inside the clip (0 outside), (G − Σ G q) / Σ output, q = output / Σ
+    output; from logits, g (softmax(z) Σ t − t) (TensorFlow's softmax(z) − t where Σ t = 1). The target carries
+    none.
+
+    Example:
+        >>> categorical_crossentropy(np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]])).round(4)
+        array([0.6931])
+    """
+    t, z = np.asarray(target), np.asarray(output)
+    if from_logits:
+        shifted = z - np.max(z, axis=axis, keepdims=True)
+        return -np.sum(t * (shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))), axis=axis)
+    p = np.clip(z / np.sum(z, axis=axis, keepdims=True), _EPSILON, 1 - _EPSILON)
+    return -np.sum(t * np.log(p), axis=axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """``categorical_crossentropy`` of the one-hot integer ``target``, from logits; probabilities are first
+    clipped to [1e-7, 1 − 1e-7] and their log taken as the logits (as Keras' TensorFlow backend), so the gradient
+    goes through clip and log into the logits' VJP, softmax(z) − one_hot(t).
+
+    Example:
+        >>> sparse_categorical_crossentropy(np.array([1]), np.array([[0.5, 0.5]])).round(4)
+        array([0.6931])
+    """
+    from .arithmetic import log
+    target = np.asarray(target)
+    if target.ndim == np.ndim(output) and target.shape[-1] == 1:
+        target = np.squeeze(target, -1)
+    if not from_logits:
+        output = log(clip(output, _EPSILON, 1 - _EPSILON))
+    labels = one_hot(target, np.shape(output)[axis], axis=axis, dtype=np.asarray(output).dtype)
+    return categorical_crossentropy(labels, output, from_logits=True, axis=axis)
