@@ -26,7 +26,7 @@ from .arithmetic import (abs, absolute, add, clip, divide, equal, exp, greater, 
 from .trigonometry import (arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cos, cosh, sin, sinh, tan)
 from .creation import arange, eye, full, full_like, linspace, meshgrid, ones, ones_like, zeros, zeros_like
 from .core import cast, convert_to_numpy, convert_to_tensor, shape, stop_gradient
-from .linear_algebra import dot, einsum, matmul, norm, tensordot
+from .linear_algebra import det, dot, einsum, inner, inv, matmul, norm, outer, solve, tensordot, trace, vdot
 from .nn import (binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_softmax, one_hot, relu, relu6, selu,
                  sigmoid, silu, softmax, softplus, softsign, tanh)
 from .reductions import (argmax, argsort, cumprod, cumsum, logsumexp, max, mean, min, prod, sort, std, sum, top_k,
@@ -41,7 +41,7 @@ __all__ = [
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cos", "cosh", "sin", "sinh", "tan",
     "arange", "eye", "full", "full_like", "linspace", "meshgrid", "ones", "ones_like", "zeros", "zeros_like",
     "cast", "convert_to_numpy", "convert_to_tensor", "shape", "stop_gradient",
-    "dot", "einsum", "matmul", "norm", "tensordot",
+    "dot", "einsum", "matmul", "norm", "tensordot", "det", "inner", "inv", "outer", "solve", "trace", "vdot",
     "elu", "gelu", "leaky_relu", "log_softmax", "one_hot", "relu", "sigmoid", "silu", "softmax", "softplus", "tanh",
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hard_sigmoid", "hard_silu", "hard_swish", "relu6", "selu", "softsign",
     "argmax", "argsort", "logsumexp", "max", "mean", "min", "std", "sum", "top_k", "var",
