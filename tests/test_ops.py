@@ -143,6 +143,11 @@ CASES = [
     Case("inv", lambda o, x: o.inv(x + 3 * o.eye(3, dtype=x.dtype.name)), [(2, 3, 3)]),
     Case("det", lambda o, x: o.det(x), [(2, 3, 3)]),
     Case("solve", lambda o, a, b: o.solve(a + 3 * o.eye(3, dtype=a.dtype.name), b), [(2, 3, 3), (2, 3, 2)]),
+    Case("moments", lambda o, x: o.moments(x, axes=[0, 2])[0] * 2 + o.moments(x, axes=[0, 2])[1], [(2, 3, 4)]),
+    Case("normalize", lambda o, x: o.normalize(x, axis=-1), [(3, 4)]),
+    Case("average", lambda o, x, w: o.average(x, axis=1, weights=w), [(3, 4), (4,)], positive=True),
+    Case("average", lambda o, x, w: o.average(x, weights=w), [(3, 4), (3, 4)], positive=True, id="average-all"),
+    Case("average", lambda o, x: o.average(x, axis=0), [(3, 4)], id="average-mean"),
     Case("cumsum", lambda o, x: o.cumsum(x, axis=1), [(3, 4)]),
     Case("cumsum", lambda o, x: o.cumsum(x), [(3, 4)], id="cumsum-flat"),
     Case("cumprod", lambda o, x: o.cumprod(x, axis=0), [(3, 4)]),
@@ -169,7 +174,7 @@ ZERO_GRADIENT = {"sign", "floor", "ceil", "round"}
 NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argsort",
                       "one_hot", "shape", "stop_gradient", "convert_to_numpy", "convert_to_tensor", "cast",
                       "absolute", "unbroadcast", "arange", "eye", "full", "full_like", "linspace", "meshgrid", "ones",
-                      "ones_like", "zeros", "zeros_like"}
+                      "ones_like", "zeros", "zeros_like", "any", "all", "count_nonzero"}
 
 
 def _inputs(case: Case, seed: int = 0) -> list[np.ndarray]:
@@ -314,7 +319,7 @@ def test_not_differentiable_ops_return_plain_arrays_under_a_tape():
                    ops.stop_gradient(x), ops.convert_to_numpy(x), ops.one_hot(np.array([1]), 3),
                    ops.zeros_like(x), ops.ones_like(x), ops.full_like(x, 2.0), ops.zeros((2,)), ops.ones((2,)),
                    ops.eye(2), ops.full((2,), x[0, 0]), ops.arange(3), ops.linspace(0.0, 1.0, 3),
-                   *ops.meshgrid(x[0], x[0])]
+                   *ops.meshgrid(x[0], x[0]), ops.any(x > 2), ops.all(x, axis=0), ops.count_nonzero(x - 1.0)]
     assert all(type(r) is np.ndarray for r in results)
     assert ops.shape(x) == (1, 3)
 

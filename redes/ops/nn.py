@@ -322,3 +322,32 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         output = log(clip(output, _EPSILON, 1 - _EPSILON))
     labels = one_hot(target, np.shape(output)[axis], axis=axis, dtype=np.asarray(output).dtype)
     return categorical_crossentropy(labels, output, from_logits=True, axis=axis)
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """(mean, variance) of ``x`` over ``axes``, as ``keras.ops.moments``: ``mean`` and ``var``, so both carry
+    their gradients. ``synchronized`` (distributed training) has no effect here.
+
+    Example:
+        >>> [m.tolist() for m in moments(np.array([1.0, 3.0]), axes=[0])]
+        [2.0, 1.0]
+    """
+    from .reductions import mean, var
+    axes = tuple(np.atleast_1d(axes).tolist())
+    return mean(x, axis=axes, keepdims=keepdims), var(x, axis=axes, keepdims=keepdims)
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """x / max(‖x‖, ε) along ``axis`` (ε = 1e-7 by default), as ``keras.ops.normalize`` with the Euclidean norm:
+    ``norm``, ``maximum`` and ``divide``, so the gradient flows through all three.
+
+    Example:
+        >>> normalize(np.array([3.0, 4.0])).tolist()
+        [0.6, 0.8]
+    """
+    from .arithmetic import divide, maximum
+    from .linear_algebra import norm
+    if order != 2:
+        raise ValueError(f"redes.ops.normalize supports only order=2. Received: order={order}")
+    eps = _EPSILON if epsilon is None else epsilon
+    return divide(x, maximum(norm(x, axis=axis, keepdims=True), np.asarray(eps, np.asarray(x).dtype)))

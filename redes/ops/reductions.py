@@ -237,3 +237,51 @@ def sort(x, axis=-1):
         array([1., 2., 3.])
     """
     return shapes.take_along_axis(x, argsort(x, axis=axis), axis=axis)
+
+
+def average(x, axis=None, weights=None):
+    """Σ w x / Σ w along ``axis`` (the mean if ``weights`` is None; 1-D weights lie along ``axis``), as
+    ``keras.ops.average``: ``sum`` and ``divide``, so both x and the weights get their gradients.
+
+    Example:
+        >>> average(np.array([1.0, 3.0]), weights=np.array([1.0, 3.0]))
+        array(2.5)
+    """
+    if weights is None:
+        return mean(x, axis=axis)
+    if axis is not None and np.ndim(weights) == 1 and np.ndim(x) > 1:
+        shape = [1] * np.ndim(x)
+        shape[axis] = -1
+        weights = shapes.reshape(weights, tuple(shape))
+    return arithmetic.divide(sum(arithmetic.multiply(x, weights), axis=axis),
+                             sum(arithmetic.multiply(arithmetic.multiply(x, 0) + 1, weights), axis=axis))
+
+
+def any(x, axis=None, keepdims=False):
+    """Whether any element along ``axis`` is nonzero (booleans). Not differentiable: a plain array.
+
+    Example:
+        >>> any(np.array([0.0, 2.0]))
+        array(True)
+    """
+    return np.asarray(np.any(np.asarray(x), axis=axis, keepdims=keepdims))
+
+
+def all(x, axis=None, keepdims=False):
+    """Whether every element along ``axis`` is nonzero (booleans). Not differentiable: a plain array.
+
+    Example:
+        >>> all(np.array([0.0, 2.0]))
+        array(False)
+    """
+    return np.asarray(np.all(np.asarray(x), axis=axis, keepdims=keepdims))
+
+
+def count_nonzero(x, axis=None):
+    """The number of nonzero elements along ``axis`` (int32, as Keras). Not differentiable: a plain array.
+
+    Example:
+        >>> count_nonzero(np.array([0.0, 2.0, 3.0]))
+        array(2, dtype=int32)
+    """
+    return np.asarray(np.count_nonzero(np.asarray(x), axis=axis), dtype=np.int32)
