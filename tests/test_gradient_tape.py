@@ -139,12 +139,12 @@ def test_numpy_without_a_differentiable_counterpart_raises_under_a_tape():
     with GradientTape() as tape:
         tape.watch(x)
         t = ops.convert_to_tensor(x)
-        with pytest.raises(TypeError, match=r"np\.sinh .*redes\.ops"):
-            np.sinh(t)
-        with pytest.raises(TypeError, match=r"np\.cumsum"):
-            np.cumsum(t)
-        with pytest.raises(TypeError, match=r"\.prod\(\)"):
-            t.prod()
+        with pytest.raises(TypeError, match=r"np\.cbrt .*redes\.ops"):
+            np.cbrt(t)
+        with pytest.raises(TypeError, match=r"np\.nancumsum"):
+            np.nancumsum(t)
+        with pytest.raises(TypeError, match=r"\.ptp\(\)"):
+            t.ptp()
         y = np.sum(np.exp(t) * 2)  # NumPy's own names for redes ops are recorded
     np.testing.assert_allclose(tape.gradient(y, x), 2 * np.exp(x))
 

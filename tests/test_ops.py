@@ -15,6 +15,14 @@ from tolerances import ACTIVATION_FLOAT64_RTOL, FLOAT64_KERAS_FLOAT32_CONSTANT_R
 CONDITION = np.array([[True, False, True, False]] * 3)
 INDICES = np.array([2, 0, 2])
 ALONG = np.array([[1, 0], [3, 3], [0, 2]])
+BINARY_TARGET = (np.arange(12).reshape(3, 4) % 3) / 2.0  # 0, 0.5, 1
+ONE_HOT = np.eye(4)[[2, 0, 3]]
+LABELS = np.array([2, 0, 3])
+
+
+def _like(constant: np.ndarray, x) -> np.ndarray:
+    """``constant`` in the dtype of ``x``, a NumPy or a TensorFlow array."""
+    return constant.astype(x.dtype.name)
 
 
 @dataclass
@@ -92,10 +100,81 @@ CASES = [
     Case("take_along_axis", lambda o, x: o.take_along_axis(x, ALONG, axis=1), [(3, 4)]),
     Case("getitem", lambda o, x: x[1:, ::2] + x[0][None, ::2] + x[1:, 1:2], [(3, 4)]),
     Case("top_k", lambda o, x: o.top_k(x, 2)[0], [(3, 4)]),
+    Case("expm1", lambda o, x: o.expm1(x), [(3, 4)]),
+    Case("log2", lambda o, x: o.log2(x), [(3, 4)], positive=True),
+    Case("log10", lambda o, x: o.log10(x), [(3, 4)], positive=True),
+    Case("rsqrt", lambda o, x: o.rsqrt(x), [(3, 4)], positive=True),
+    Case("erf", lambda o, x: o.erf(x), [(3, 4)]),
+    Case("sin", lambda o, x: o.sin(x), [(3, 4)]),
+    Case("cos", lambda o, x: o.cos(x), [(3, 4)]),
+    Case("tan", lambda o, x: o.tan(x), [(3, 4)], positive=True),  # [0.5, 2]: both sides of π/2 kept apart
+    Case("arcsin", lambda o, x: o.arcsin(x * 0.4), [(3, 4)], positive=True),
+    Case("arccos", lambda o, x: o.arccos(x * 0.4), [(3, 4)], positive=True),
+    Case("arctan", lambda o, x: o.arctan(x), [(3, 4)]),
+    Case("arctan2", lambda o, a, b: o.arctan2(a, b), [(3, 4), (4,)]),
+    Case("sinh", lambda o, x: o.sinh(x), [(3, 4)]),
+    Case("cosh", lambda o, x: o.cosh(x), [(3, 4)]),
+    Case("arcsinh", lambda o, x: o.arcsinh(x), [(3, 4)]),
+    Case("arccosh", lambda o, x: o.arccosh(x + 1.0), [(3, 4)], positive=True),
+    Case("arctanh", lambda o, x: o.arctanh(x * 0.4), [(3, 4)], positive=True),
+    Case("relu6", lambda o, x: o.relu6(x * 4), [(3, 4)]),
+    Case("hard_sigmoid", lambda o, x: o.hard_sigmoid(x * 3), [(3, 4)]),
+    Case("hard_silu", lambda o, x: o.hard_silu(x * 3), [(3, 4)]),
+    Case("hard_swish", lambda o, x: o.hard_swish(x * 3), [(3, 4)]),
+    Case("selu", lambda o, x: o.selu(x), [(3, 4)]),
+    Case("softsign", lambda o, x: o.softsign(x), [(3, 4)]),
+    Case("binary_crossentropy", lambda o, x: o.binary_crossentropy(_like(BINARY_TARGET, x), x * 0.4),
+         [(3, 4)], positive=True),
+    Case("binary_crossentropy", lambda o, x: o.binary_crossentropy(_like(BINARY_TARGET, x), x, from_logits=True),
+         [(3, 4)], id="binary_crossentropy-logits"),
+    Case("categorical_crossentropy", lambda o, x: o.categorical_crossentropy(_like(ONE_HOT, x), x), [(3, 4)],
+         positive=True),
+    Case("categorical_crossentropy", lambda o, x: o.categorical_crossentropy(
+        _like(ONE_HOT.T * 0.5 + 0.125, x), x, from_logits=True, axis=0), [(4, 3)], id="categorical_crossentropy-logits"),
+    Case("sparse_categorical_crossentropy", lambda o, x: o.sparse_categorical_crossentropy(LABELS, x * 0.2), [(3, 4)],
+         positive=True),
+    Case("sparse_categorical_crossentropy", lambda o, x: o.sparse_categorical_crossentropy(LABELS, x, from_logits=True),
+         [(3, 4)], id="sparse_categorical_crossentropy-logits"),
+    Case("outer", lambda o, a, b: o.outer(a, b), [(3,), (2, 2)]),
+    Case("inner", lambda o, a, b: o.inner(a, b), [(2, 4), (3, 4)]),
+    Case("vdot", lambda o, a, b: o.vdot(a, b), [(3, 4), (3, 4)]),
+    Case("trace", lambda o, x: o.trace(x), [(3, 4)]),
+    Case("trace", lambda o, x: o.trace(x, offset=1, axis1=2, axis2=0), [(3, 2, 4)], id="trace-axes"),
+    Case("inv", lambda o, x: o.inv(x + 3 * o.eye(3, dtype=x.dtype.name)), [(2, 3, 3)]),
+    Case("det", lambda o, x: o.det(x), [(2, 3, 3)]),
+    Case("solve", lambda o, a, b: o.solve(a + 3 * o.eye(3, dtype=a.dtype.name), b), [(2, 3, 3), (2, 3, 2)]),
+    Case("moments", lambda o, x: o.moments(x, axes=[0, 2])[0] * 2 + o.moments(x, axes=[0, 2])[1], [(2, 3, 4)]),
+    Case("normalize", lambda o, x: o.normalize(x, axis=-1), [(3, 4)]),
+    Case("average", lambda o, x, w: o.average(x, axis=1, weights=w), [(3, 4), (4,)], positive=True),
+    Case("average", lambda o, x, w: o.average(x, weights=w), [(3, 4), (3, 4)], positive=True, id="average-all"),
+    Case("average", lambda o, x: o.average(x, axis=0), [(3, 4)], id="average-mean"),
+    Case("cumsum", lambda o, x: o.cumsum(x, axis=1), [(3, 4)]),
+    Case("cumsum", lambda o, x: o.cumsum(x), [(3, 4)], id="cumsum-flat"),
+    Case("cumprod", lambda o, x: o.cumprod(x, axis=0), [(3, 4)]),
+    Case("cumprod", lambda o, x: o.cumprod(x), [(3, 4)], id="cumprod-flat"),
+    Case("prod", lambda o, x: o.prod(x, axis=1), [(3, 4)]),
+    Case("prod", lambda o, x: o.prod(x, axis=(0, 2), keepdims=True), [(2, 3, 4)], id="prod-keepdims"),
+    Case("sort", lambda o, x: o.sort(x, axis=-1), [(3, 4)]),
+    Case("sort", lambda o, x: o.sort(x, axis=0), [(3, 4)], id="sort-axis0"),
+    Case("flip", lambda o, x: o.flip(x, axis=1), [(3, 4)]),
+    Case("roll", lambda o, x: o.roll(x, 2, axis=1), [(3, 4)]),
+    Case("roll", lambda o, x: o.roll(x, -5), [(3, 4)], id="roll-flat"),
+    Case("swapaxes", lambda o, x: o.swapaxes(x, 0, 2), [(2, 3, 4)]),
+    Case("moveaxis", lambda o, x: o.moveaxis(x, 0, -1), [(2, 3, 4)]),
+    Case("moveaxis", lambda o, x: o.moveaxis(x, [0, 1], [2, 0]), [(2, 3, 4)], id="moveaxis-two"),
+    Case("tile", lambda o, x: o.tile(x, (2, 1, 3)), [(3, 4)]),
+    Case("repeat", lambda o, x: o.repeat(x, 2, axis=1), [(3, 4)]),
+    Case("repeat", lambda o, x: o.repeat(x, 3), [(3, 4)], id="repeat-flat"),
+    Case("pad", lambda o, x: o.pad(x, ((1, 2), (0, 3))), [(3, 4)]),
+    Case("pad", lambda o, x: o.pad(x, ((1, 0), (2, 1)), constant_values=1.5), [(3, 4)], id="pad-constant"),
+    Case("tril", lambda o, x: o.tril(x, -1), [(2, 3, 4)]),
+    Case("triu", lambda o, x: o.triu(x, 1), [(3, 4)]),
 ]
+ZERO_GRADIENT = {"sign", "floor", "ceil", "round"}
 NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argsort",
                       "one_hot", "shape", "stop_gradient", "convert_to_numpy", "convert_to_tensor", "cast",
-                      "absolute", "unbroadcast"}
+                      "absolute", "unbroadcast", "arange", "eye", "full", "full_like", "linspace", "meshgrid", "ones",
+                      "ones_like", "zeros", "zeros_like", "any", "all", "count_nonzero"}
 
 
 def _inputs(case: Case, seed: int = 0) -> list[np.ndarray]:
@@ -114,7 +193,7 @@ def _redes_value_and_gradients(case: Case, xs: list, upstream: np.ndarray | None
 
 def test_every_differentiable_op_has_a_case():
     tested = {case.name for case in CASES}
-    missing = sorted(set(ops.__all__) - tested - NOT_DIFFERENTIABLE)
+    missing = sorted(set(ops.__all__) - tested - NOT_DIFFERENTIABLE - ZERO_GRADIENT)
     assert not missing, f"ops without a gradient test: {missing}"
 
 
@@ -174,6 +253,48 @@ def test_maximum_gives_ties_to_the_first_argument_as_tensorflow():
     np.testing.assert_array_equal(tape.gradient(y, [a, b]), [[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
 
 
+def test_sign_floor_ceil_round_have_a_zero_gradient_and_keras_values():
+    import keras
+    x = np.array([[-1.5, -0.5, 0.0, 0.5, 1.25, 2.5]])
+    for name in sorted(ZERO_GRADIENT):
+        with GradientTape() as tape:
+            tape.watch(x)
+            y = getattr(ops, name)(x)
+            loss = ops.sum(y * 3.0 + x)
+        np.testing.assert_array_equal(tape.gradient(loss, x), np.ones_like(x))
+        np.testing.assert_array_equal(np.asarray(y), keras.ops.convert_to_numpy(getattr(keras.ops, name)(x)))
+    with GradientTape() as tape:
+        tape.watch(x)
+        t = ops.convert_to_tensor(x)  # a Traced view: NumPy's functions on it run as the ops
+        y = ops.sum(np.floor(t) + np.round(t, 1) + np.sign(t) + np.ceil(t))
+    assert tape.gradient(y, x).tolist() == [[0.0] * 6]
+
+
+def test_numpy_ufuncs_run_as_the_new_element_wise_ops():
+    x = np.array([0.3, 0.6])
+    with GradientTape() as tape:
+        tape.watch(x)
+        t = ops.convert_to_tensor(x)
+        y = ops.sum(np.sin(t) + np.arctan2(t, 2.0) + np.expm1(t) + np.log2(t + 1) + np.arccosh(t + 1.5))
+    expected = np.cos(x) + 2 / (x * x + 4) + np.exp(x) + 1 / ((x + 1) * np.log(2)) + 1 / np.sqrt((x + 1.5) ** 2 - 1)
+    np.testing.assert_allclose(tape.gradient(y, x), expected, rtol=1e-12)
+
+
+def test_creation_ops_match_keras():
+    import keras
+    pairs = [(lambda o: o.arange(5), None), (lambda o: o.arange(1.0, 3.0, 0.5), None), (lambda o: o.zeros((2, 3)), None),
+             (lambda o: o.ones((2,), dtype="int32"), None), (lambda o: o.eye(3, 4, k=1), None),
+             (lambda o: o.full((2,), 1.5), None), (lambda o: o.full((2,), 3), None), (lambda o: o.linspace(0.0, 2.0, 5), None),
+             (lambda o: o.zeros_like(np.ones((2,), "float64")), None), (lambda o: o.full_like(np.ones(2, "int32"), 3), None)]
+    for make, _ in pairs:
+        ours, theirs = make(ops), keras.ops.convert_to_numpy(make(keras.ops))
+        assert ours.dtype == theirs.dtype, (ours.dtype, theirs.dtype)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    for ours, theirs in zip(ops.meshgrid(np.arange(2), np.arange(3), indexing="ij"),
+                            keras.ops.meshgrid(np.arange(2), np.arange(3), indexing="ij")):
+        np.testing.assert_array_equal(ours, keras.ops.convert_to_numpy(theirs))
+
+
 def test_cast_sends_the_gradient_back_in_the_input_dtype():
     x = np.array([1.0, 2.0], dtype="float32")
     with GradientTape() as tape:
@@ -195,7 +316,10 @@ def test_not_differentiable_ops_return_plain_arrays_under_a_tape():
     with GradientTape() as tape:
         tape.watch(x)
         results = [ops.argmax(x, axis=-1), ops.argsort(x), ops.top_k(x, 2)[1], ops.greater(x, 1.0),
-                   ops.stop_gradient(x), ops.convert_to_numpy(x), ops.one_hot(np.array([1]), 3)]
+                   ops.stop_gradient(x), ops.convert_to_numpy(x), ops.one_hot(np.array([1]), 3),
+                   ops.zeros_like(x), ops.ones_like(x), ops.full_like(x, 2.0), ops.zeros((2,)), ops.ones((2,)),
+                   ops.eye(2), ops.full((2,), x[0, 0]), ops.arange(3), ops.linspace(0.0, 1.0, 3),
+                   *ops.meshgrid(x[0], x[0]), ops.any(x > 2), ops.all(x, axis=0), ops.count_nonzero(x - 1.0)]
     assert all(type(r) is np.ndarray for r in results)
     assert ops.shape(x) == (1, 3)
 

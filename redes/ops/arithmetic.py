@@ -1,5 +1,6 @@
 """Element-wise ops: arithmetic (the ufuncs behind Python's operators), exp, log, sqrt, abs, square, power,
-clip, where, maximum, minimum, and the comparisons (no gradient). Binary ops broadcast as NumPy; their VJPs
+clip, where, maximum, minimum, expm1, log2, log10, rsqrt, erf, the comparisons (no gradient) and sign, floor,
+ceil, round (a zero gradient). Binary ops broadcast as NumPy; their VJPs
 sum the gradient back to each input's shape with ``unbroadcast``."""
 
 from __future__ import annotations
@@ -295,3 +296,113 @@ def greater_equal(x1, x2):
         array([False,  True])
     """
     return np.greater_equal(np.asarray(x1), np.asarray(x2))
+
+
+@op(lambda g, y, x: [g * (y + 1)], ufunc=np.expm1)
+def expm1(x):
+    """eˣ − 1, exact near 0. Gradient: d/dx = eˣ = y + 1.
+
+    Example:
+        >>> expm1(np.array([0.0]))
+        array([0.])
+    """
+    return np.expm1(x)
+
+
+@op(lambda g, y, x: [g / (x * np.log(2.0))], ufunc=np.log2)
+def log2(x):
+    """Base-2 logarithm. Gradient: d/dx = 1 / (x ln 2).
+
+    Example:
+        >>> log2(np.array([8.0]))
+        array([3.])
+    """
+    return np.log2(x)
+
+
+@op(lambda g, y, x: [g / (x * np.log(10.0))], ufunc=np.log10)
+def log10(x):
+    """Base-10 logarithm. Gradient: d/dx = 1 / (x ln 10).
+
+    Example:
+        >>> log10(np.array([100.0]))
+        array([2.])
+    """
+    return np.log10(x)
+
+
+@op(lambda g, y, x: [-0.5 * g * y / x])
+def rsqrt(x):
+    """1 / √x (``keras.ops.rsqrt``). Gradient: d/dx = −y / (2x) = −½ x^(−3/2).
+
+    Example:
+        >>> rsqrt(np.array([4.0]))
+        array([0.5])
+    """
+    return 1 / np.sqrt(x)
+
+
+def _erf_vjp(g, y, x):
+    return [g * (2 / np.sqrt(np.pi)) * exp(-square(x))]
+
+
+@op(_erf_vjp)
+def erf(x):
+    """The error function (2/√π) ∫₀ˣ e^(−t²) dt (``keras.ops.erf``). Gradient: d/dx = (2/√π) e^(−x²).
+
+    Example:
+        >>> erf(np.array([0.0]))
+        array([0.])
+    """
+    from .._math import erf as _erf
+    x = np.asarray(x)
+    return _erf(x).astype(x.dtype, copy=False) if x.dtype.kind == "f" else _erf(x)
+
+
+def _zero(g, y, x, *rest):
+    return [g * 0]
+
+
+@op(_zero, ufunc=np.sign)
+def sign(x):
+    """−1, 0 or 1 by the sign of x. Not differentiable: its gradient is 0 everywhere (TensorFlow's too).
+
+    Example:
+        >>> sign(np.array([-2.0, 0.0, 3.0]))
+        array([-1.,  0.,  1.])
+    """
+    return np.sign(x)
+
+
+@op(_zero, ufunc=np.floor)
+def floor(x):
+    """The largest integer ≤ x. Gradient: 0 everywhere (TensorFlow returns none, i.e. zero).
+
+    Example:
+        >>> floor(np.array([-1.5, 1.5]))
+        array([-2.,  1.])
+    """
+    return np.floor(x)
+
+
+@op(_zero, ufunc=np.ceil)
+def ceil(x):
+    """The smallest integer ≥ x. Gradient: 0 everywhere (TensorFlow returns none, i.e. zero).
+
+    Example:
+        >>> ceil(np.array([-1.5, 1.5]))
+        array([-1.,  2.])
+    """
+    return np.ceil(x)
+
+
+@op(_zero, functions=(np.round, np.around))
+def round(x, decimals=0):
+    """Round half to even to ``decimals`` decimals, as ``keras.ops.round``. Gradient: 0 everywhere (TensorFlow
+    returns none, i.e. zero).
+
+    Example:
+        >>> round(np.array([0.5, 1.5, 2.25]), 1)
+        array([0.5, 1.5, 2.2])
+    """
+    return np.round(x, decimals)

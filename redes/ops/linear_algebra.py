@@ -1,4 +1,4 @@
-"""Products and norms: matmul, dot, tensordot, einsum, norm. Each VJP is a product of dL/dy with the
+"""Products, norms and matrices: matmul, dot, tensordot, einsum, norm, outer, inner, vdot, trace, inv, det, solve. Each VJP is a product of dL/dy with the
 other operand, in the layout of the input it differentiates."""
 
 from __future__ import annotations
@@ -156,3 +156,101 @@ def norm(x, ord=None, axis=None, keepdims=False):
         y = np.sqrt(np.sum(np.square(x)))
         return np.reshape(y, (1,) * np.ndim(x)) if keepdims else y
     return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def outer(x1, x2):
+    """The outer product of the flattened x1 and x2: ``multiply`` of a column by a row, so d/dx1 = G x2, d/dx2 = Gᵀ x1.
+
+    Example:
+        >>> outer(np.array([1.0, 2.0]), np.array([3.0, 4.0])).tolist()
+        [[3.0, 4.0], [6.0, 8.0]]
+    """
+    return multiply(reshape(x1, (-1, 1)), reshape(x2, (1, -1)))
+
+
+def inner(x1, x2):
+    """Σ over the last axes of x1 and x2 (a scalar times an array if either is 0-d), as ``np.inner``: a
+    ``tensordot``, so its gradient is tensordot's.
+
+    Example:
+        >>> inner(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        array(11.)
+    """
+    if np.ndim(x1) == 0 or np.ndim(x2) == 0:
+        return multiply(x1, x2)
+    return tensordot(x1, x2, ([-1], [-1]))
+
+
+def vdot(x1, x2):
+    """Σ x1 x2 of the flattened (real) arrays: d/dx1 = g x2, d/dx2 = g x1.
+
+    Example:
+        >>> vdot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        array(11.)
+    """
+    return tensordot(reshape(x1, (-1,)), reshape(x2, (-1,)), 1)
+
+
+def _trace_vjp(g, y, x, offset, axis1, axis2):
+    eye = np.eye(np.shape(x)[axis1], np.shape(x)[axis2], offset, dtype=np.asarray(y).dtype)
+    g = expand_dims(expand_dims(g, -1), -1) * eye
+    ndim = np.ndim(x)
+    rest = [a for a in range(ndim) if a not in (axis1 % ndim, axis2 % ndim)]
+    order = rest + [axis1 % ndim, axis2 % ndim]
+    return [transpose(g, tuple(np.argsort(order)))]
+
+
+@op(_trace_vjp)
+def trace(x, offset=0, axis1=0, axis2=1):
+    """Σ of the ``offset`` diagonal of axes (axis1, axis2), as ``np.trace``. Gradient: dL/dy on that diagonal, 0 off it.
+
+    Example:
+        >>> trace(np.array([[1.0, 2.0], [3.0, 4.0]]))
+        array(5.)
+    """
+    return np.asarray(np.trace(x, offset, axis1, axis2))
+
+
+@op(lambda g, y, x: [-_matrix_transpose(y) @ g @ _matrix_transpose(y)])
+def inv(x):
+    """The inverse of the square matrices in the last two axes. Gradient: dL/dx = −Yᵀ G Yᵀ, Y = x⁻¹.
+
+    Example:
+        >>> inv(np.array([[2.0, 0.0], [0.0, 4.0]])).tolist()
+        [[0.5, 0.0], [0.0, 0.25]]
+    """
+    return np.linalg.inv(x)
+
+
+@op(lambda g, y, x: [expand_dims(expand_dims(g * y, -1), -1) * _matrix_transpose(inv(x))])
+def det(x):
+    """The determinant of the square matrices in the last two axes. Gradient: dL/dx = g · det(x) · x⁻ᵀ.
+
+    Example:
+        >>> det(np.array([[2.0, 0.0], [0.0, 4.0]]))
+        array(8.)
+    """
+    return np.asarray(np.linalg.det(x))
+
+
+def _solve_vjp(g, y, a, b):
+    vector = np.ndim(b) == np.ndim(a) - 1
+    grad_b = solve(_matrix_transpose(a), g)                      # dL/db = A⁻ᵀ G
+    column_b, column_y = (expand_dims(grad_b, -1), expand_dims(y, -1)) if vector else (grad_b, y)
+    grad_a = -column_b @ _matrix_transpose(column_y)             # dL/dA = −(A⁻ᵀ G) Yᵀ
+    return [unbroadcast(grad_a, np.shape(a)), unbroadcast(grad_b, np.shape(b))]
+
+
+@op(_solve_vjp, differentiable=("a", "b"))
+def solve(a, b):
+    """The x with a x = b for square a in the last two axes (b a matrix or, one axis less, a vector).
+    Gradient: dL/db = a⁻ᵀ G, dL/da = −(a⁻ᵀ G) xᵀ.
+
+    Example:
+        >>> solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([[2.0], [4.0]])).tolist()
+        [[1.0], [1.0]]
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if b.ndim == a.ndim - 1:
+        return np.linalg.solve(a, b[..., None])[..., 0]
+    return np.linalg.solve(a, b)

@@ -170,3 +170,118 @@ def top_k(x, k: int, sorted: bool = True) -> tuple:
         indices = np.take_along_axis(indices, order, axis=-1)
     return shapes.take_along_axis(x, indices, axis=-1), indices.astype(np.int32)
 
+
+
+def _reverse_cumsum(g, axis):
+    return shapes.flip(cumsum(shapes.flip(g, axis), axis), axis)
+
+
+def _cumsum_vjp(g, y, x, axis, dtype):
+    if axis is None:
+        return [shapes.reshape(_reverse_cumsum(g, 0), np.shape(x))]
+    return [_reverse_cumsum(g, axis)]
+
+
+@op(_cumsum_vjp, functions=(np.cumsum,), method="cumsum")
+def cumsum(x, axis=None, dtype=None):
+    """Running sum along ``axis`` (of the flattened ``x`` if None). Gradient: dL/dx is the reversed running sum
+    of dL/dy.
+
+    Example:
+        >>> cumsum(np.array([1.0, 2.0, 3.0]))
+        array([1., 3., 6.])
+    """
+    return np.cumsum(x, axis=axis, dtype=dtype)
+
+
+def _cumprod_vjp(g, y, x, axis, dtype):
+    if axis is None:
+        return [shapes.reshape(_reverse_cumsum(g * y, 0), np.shape(x)) / x]
+    return [_reverse_cumsum(g * y, axis) / x]
+
+
+@op(_cumprod_vjp, functions=(np.cumprod,), method="cumprod")
+def cumprod(x, axis=None, dtype=None):
+    """Running product along ``axis`` (flattened if None). Gradient: dL/dx = (reversed running sum of dL/dy · y) / x,
+    TensorFlow's rule (x ≠ 0).
+
+    Example:
+        >>> cumprod(np.array([1.0, 2.0, 3.0]))
+        array([1., 2., 6.])
+    """
+    return np.cumprod(x, axis=axis, dtype=dtype)
+
+
+def _prod_vjp(g, y, x, axis, keepdims, dtype):
+    return [_spread(g * y, x, axis, keepdims) / x]
+
+
+@op(_prod_vjp, functions=(np.prod,), method="prod")
+def prod(x, axis=None, keepdims=False, dtype=None):
+    """Product of ``x`` over ``axis`` (every axis if None). Gradient: dL/dx = dL/dy · y / x, broadcast over the
+    reduced axes (x ≠ 0).
+
+    Example:
+        >>> prod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+        array([ 2., 12.])
+    """
+    return np.prod(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+def sort(x, axis=-1):
+    """``x`` sorted along ``axis``: ``take_along_axis(x, argsort(x))``, so dL/dy goes back through the permutation
+    (as TensorFlow).
+
+    Example:
+        >>> sort(np.array([3.0, 1.0, 2.0]))
+        array([1., 2., 3.])
+    """
+    return shapes.take_along_axis(x, argsort(x, axis=axis), axis=axis)
+
+
+def average(x, axis=None, weights=None):
+    """Σ w x / Σ w along ``axis`` (the mean if ``weights`` is None; 1-D weights lie along ``axis``), as
+    ``keras.ops.average``: ``sum`` and ``divide``, so both x and the weights get their gradients.
+
+    Example:
+        >>> average(np.array([1.0, 3.0]), weights=np.array([1.0, 3.0]))
+        array(2.5)
+    """
+    if weights is None:
+        return mean(x, axis=axis)
+    if axis is not None and np.ndim(weights) == 1 and np.ndim(x) > 1:
+        shape = [1] * np.ndim(x)
+        shape[axis] = -1
+        weights = shapes.reshape(weights, tuple(shape))
+    return arithmetic.divide(sum(arithmetic.multiply(x, weights), axis=axis),
+                             sum(arithmetic.multiply(arithmetic.multiply(x, 0) + 1, weights), axis=axis))
+
+
+def any(x, axis=None, keepdims=False):
+    """Whether any element along ``axis`` is nonzero (booleans). Not differentiable: a plain array.
+
+    Example:
+        >>> any(np.array([0.0, 2.0]))
+        array(True)
+    """
+    return np.asarray(np.any(np.asarray(x), axis=axis, keepdims=keepdims))
+
+
+def all(x, axis=None, keepdims=False):
+    """Whether every element along ``axis`` is nonzero (booleans). Not differentiable: a plain array.
+
+    Example:
+        >>> all(np.array([0.0, 2.0]))
+        array(False)
+    """
+    return np.asarray(np.all(np.asarray(x), axis=axis, keepdims=keepdims))
+
+
+def count_nonzero(x, axis=None):
+    """The number of nonzero elements along ``axis`` (int32, as Keras). Not differentiable: a plain array.
+
+    Example:
+        >>> count_nonzero(np.array([0.0, 2.0, 3.0]))
+        array(2, dtype=int32)
+    """
+    return np.asarray(np.count_nonzero(np.asarray(x), axis=axis), dtype=np.int32)

@@ -188,3 +188,127 @@ def _scatter_add(grad, key, shape):
 def _getitem(x, key):
     """``x[key]`` (Traced's indexing). Gradient: dL/dy scatter-added into zeros of x's shape."""
     return np.asarray(x)[key]
+
+
+@op(lambda g, y, x, axis: [flip(g, axis)], functions=(np.flip,))
+def flip(x, axis=None):
+    """``x`` reversed along ``axis`` (every axis if None). Gradient: dL/dx = dL/dy flipped back.
+
+    Example:
+        >>> flip(np.array([1.0, 2.0, 3.0])).tolist()
+        [3.0, 2.0, 1.0]
+    """
+    return np.flip(x, axis=axis)
+
+
+@op(lambda g, y, x, shift, axis: [roll(g, np.negative(shift), axis)], functions=(np.roll,))
+def roll(x, shift, axis=None):
+    """``x`` shifted by ``shift`` along ``axis``, wrapping around (flattened if None). Gradient: dL/dy rolled by −shift.
+
+    Example:
+        >>> roll(np.array([1.0, 2.0, 3.0]), 1).tolist()
+        [3.0, 1.0, 2.0]
+    """
+    return np.roll(x, shift, axis=axis)
+
+
+def swapaxes(x, axis1, axis2):
+    """``x`` with two axes exchanged: a transpose, so its gradient is dL/dy swapped back.
+
+    Example:
+        >>> swapaxes(np.zeros((2, 3)), 0, 1).shape
+        (3, 2)
+    """
+    axes = list(range(np.ndim(x)))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, axes)
+
+
+def moveaxis(x, source, destination):
+    """``x`` with axes ``source`` moved to ``destination`` (as ``np.moveaxis``): a transpose, so its gradient is
+    dL/dy transposed back.
+
+    Example:
+        >>> moveaxis(np.zeros((2, 3, 4)), 0, -1).shape
+        (3, 4, 2)
+    """
+    ndim = np.ndim(x)
+    source = [a % ndim for a in np.atleast_1d(source).tolist()]
+    destination = [a % ndim for a in np.atleast_1d(destination).tolist()]
+    axes = [a for a in range(ndim) if a not in source]
+    for d, s in sorted(zip(destination, source)):
+        axes.insert(d, s)
+    return transpose(x, axes)
+
+
+def _tile_vjp(g, y, x, repeats):
+    shape = np.shape(x)
+    reps = tuple(np.atleast_1d(repeats).tolist())
+    d = max(len(reps), len(shape))
+    reps, padded = (1,) * (d - len(reps)) + reps, (1,) * (d - len(shape)) + shape
+    g = reshape(g, [v for r, n in zip(reps, padded) for v in (r, n)])
+    return [reshape(np.sum(g, axis=tuple(range(0, 2 * d, 2))), shape)]
+
+
+@op(_tile_vjp, functions=(np.tile,))
+def tile(x, repeats):
+    """``x`` repeated ``repeats`` times along each axis (as ``np.tile``). Gradient: dL/dy summed over the copies.
+
+    Example:
+        >>> tile(np.array([1.0, 2.0]), 2).tolist()
+        [1.0, 2.0, 1.0, 2.0]
+    """
+    return np.tile(x, repeats)
+
+
+def repeat(x, repeats, axis=None):
+    """Each element of ``x`` repeated ``repeats`` times along ``axis`` (of the flattened ``x`` if None), as
+    ``np.repeat``: a ``take`` of repeated indices, so its gradient adds up dL/dy over each element's copies.
+
+    Example:
+        >>> repeat(np.array([1.0, 2.0]), 2).tolist()
+        [1.0, 1.0, 2.0, 2.0]
+    """
+    n = np.size(x) if axis is None else np.shape(x)[axis]
+    return take(x, np.repeat(np.arange(n), repeats), axis=axis)
+
+
+def _pad_vjp(g, y, x, pad_width, mode, constant_values):
+    widths = np.broadcast_to(np.asarray(pad_width), (np.ndim(x), 2))
+    return [_getitem(g, tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, np.shape(x))))]
+
+
+@op(_pad_vjp)
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """``x`` padded by ``pad_width`` (as ``np.pad``: per axis (before, after)) with ``constant_values`` (0 if None).
+    Only ``mode="constant"``. Gradient: dL/dy with the padding cut off.
+
+    Example:
+        >>> pad(np.array([1.0, 2.0]), (1, 2)).tolist()
+        [0.0, 1.0, 2.0, 0.0, 0.0]
+    """
+    if mode != "constant":
+        raise ValueError(f"redes.ops.pad supports only mode='constant'. Received: mode={mode!r}")
+    return np.pad(x, pad_width, mode="constant", constant_values=0 if constant_values is None else constant_values)
+
+
+@op(lambda g, y, x, k: [tril(g, k)], functions=(np.tril,))
+def tril(x, k=0):
+    """``x`` with the entries above the k-th diagonal of its last two axes set to 0. Gradient: tril(dL/dy, k).
+
+    Example:
+        >>> tril(np.ones((2, 2))).tolist()
+        [[1.0, 0.0], [1.0, 1.0]]
+    """
+    return np.tril(x, k)
+
+
+@op(lambda g, y, x, k: [triu(g, k)], functions=(np.triu,))
+def triu(x, k=0):
+    """``x`` with the entries below the k-th diagonal of its last two axes set to 0. Gradient: triu(dL/dy, k).
+
+    Example:
+        >>> triu(np.ones((2, 2))).tolist()
+        [[1.0, 1.0], [0.0, 1.0]]
+    """
+    return np.triu(x, k)
