@@ -98,6 +98,9 @@ fig.tight_layout()
 # (DepthwiseConv2D → BatchNormalization → ReLU → 1×1 Conv2D → BatchNormalization → ReLU) and a
 # SeparableConv2D block, against the CNN preset of `redes train --model cnn`
 # (two Conv2D 3×3 blocks with pooling, then Dense(128)), on the same Fashion-MNIST images.
+# BatchNormalization has `momentum=0.9` (SEEDS §3): with Keras' default 0.99 the moving statistics
+# of this short run lag the changing activations, and the test accuracy (inference mode) falls far
+# below the training accuracy — measured here: 18 % against 75 % after 2 epochs.
 
 # %%
 (fashion_x, fashion_y), (fashion_x_test, fashion_y_test) = datasets.load_fashion_mnist()
@@ -108,13 +111,14 @@ x_fashion, y_fashion = fashion_x[:train_count], fashion_y[:train_count]
 
 
 def mobilenet_block(L, filters: int, strides: int) -> list:
-    return [L.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False), L.BatchNormalization(),
-            L.ReLU(), L.Conv2D(filters, 1, use_bias=False), L.BatchNormalization(), L.ReLU()]
+    return [L.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False), L.BatchNormalization(momentum=0.9),
+            L.ReLU(), L.Conv2D(filters, 1, use_bias=False), L.BatchNormalization(momentum=0.9), L.ReLU()]
 
 
 def mobilenet(L, Input) -> list:
     return [Input((28, 28, 1)), L.Conv2D(16, 3, strides=2, padding="same", use_bias=False),   # 14 × 14
-            L.BatchNormalization(), L.ReLU(), *mobilenet_block(L, 32, 1), *mobilenet_block(L, 64, 2),  # 7 × 7
+            L.BatchNormalization(momentum=0.9), L.ReLU(), *mobilenet_block(L, 32, 1),
+            *mobilenet_block(L, 64, 2),  # 7 × 7
             L.SeparableConv2D(128, 3, padding="same", activation="relu"), L.GlobalAveragePooling2D(),
             L.Dense(10, activation="softmax")]
 
@@ -151,8 +155,9 @@ for name, parameters, accuracy, per_epoch in table:
     print(f"{name:26s} {parameters:10,d} {accuracy:14.4f} {per_epoch:10.1f}")
 
 # %% [markdown]
-# The MobileNet-style model has a fraction of the CNN's parameters (most of the CNN's are in its
-# Dense layer over 7·7·64 features; the MobileNet pools them away). In NumPy the depthwise
+# The MobileNet-style model has 1/30 of the CNN's parameters (most of the CNN's are in its Dense layer
+# over 7·7·64 features; the MobileNet pools them away) for 78 % against 87 % after 3 epochs, and Keras
+# trains the same MobileNet from the same weights to the same accuracy (within half a point). In NumPy the depthwise
 # convolution is memory-bound (no matrix product for the BLAS to run: see `benchmarks/README.md`),
 # so its time per parameter is higher than the CNN's.
 
@@ -164,7 +169,8 @@ for name, parameters, accuracy, per_epoch in table:
 # batch sizes 4, 16 and 128 (Adam), then evaluated on the test set. BatchNormalization normalizes
 # with the statistics of the batch in training and with moving averages at test time: at batch 4
 # those statistics are noisy and the moving averages follow them. GroupNormalization normalizes each
-# sample over groups of its own channels, in training and at test time alike.
+# sample over groups of its own channels, in training and at test time alike, so its result does not
+# depend on how the batch is drawn — but it has to learn what the batch statistics give for free.
 
 # %%
 steps = 20 if QUICK else 300
@@ -202,3 +208,11 @@ ax.set_xlabel("batch size")
 ax.set_ylabel(f"test accuracy after {steps} steps")
 ax.legend()
 fig.tight_layout()
+
+# %% [markdown]
+# What the run shows (full mode, printed above): after the same 300 steps both normalizations gain
+# with the batch size — a larger batch is more data — and in this small network, with this budget,
+# BatchNormalization stays ahead at every batch size (at batch 4: 46 % against 29 %). The literature's
+# case for GroupNormalization (Wu & He, 2018) is batches of 1 or 2 per device in large detection and
+# segmentation networks, where batch statistics break down; at batch 4 on MNIST they still carry
+# information. The comparison is the same code either way: change `groups`, the steps or the sizes above.
