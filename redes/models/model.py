@@ -573,6 +573,7 @@ class Model(LayerContainer):
                 training_logs = logs
                 if self.stop_training:
                     break
+        self._interrupt = None
         if epochs > 0:  # as Keras: with use_ema, the variables take their moving averages
             self.optimizer.finalize_variable_values(self.trainable_weights)
         callback_list.call("on_train_end", training_logs)
