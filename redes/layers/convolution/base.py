@@ -20,6 +20,7 @@ from ...backend import xp
 from ...tensor import Tensor4D
 from .. import _windows
 from .._kernel import KernelLayer
+from . import winograd
 from ...validation import (check_positive_int, check_stride_or_dilation, normalize_data_format, normalize_padding,
                            normalize_tuple)
 
@@ -111,18 +112,38 @@ class _Conv(KernelLayer):
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
         x = _windows.spatial_view(x.data, self.rank, self._plane)  # (N, *spatial, C)
         self._x, self._axes = x, self._geometry(x.shape[1:-1])
-        z = self._correlate(x)  # (M, F)
+        self._winograd = self._winograd_for(x)
+        if self._winograd is None:
+            z = self._correlate(x)  # (M, F)
+        else:
+            z = self._winograd.forward(x, self.kernel).reshape(-1, self.filters)
         if self.use_bias:
             z += self.bias
         return self.activate(_windows.fold(z.reshape(x.shape[0], *_windows.output_shape(self._axes), self.filters)))
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
         g = self.activation_backward(grad).reshape(-1, self.filters)  # (M, F)
+        if self._winograd is not None:
+            dx, kernel_grad = self._winograd.backward(
+                self._x, self.kernel, g.reshape(self._x.shape[0], *_windows.output_shape(self._axes), self.filters))
+        else:
+            dx = self._correlate_transpose(g, self._x.shape)
+            kernel_grad = self._kernel_gradient(self._x, g) if self.trainable else None
         if self.trainable:
-            self.set_gradient("kernel", self._kernel_gradient(self._x, g))
+            self.set_gradient("kernel", kernel_grad)
             if self.use_bias:
                 self.set_gradient("bias", g.sum(axis=0))
-        return Tensor4D(_windows.fold(self._correlate_transpose(g, self._x.shape)))
+        return Tensor4D(_windows.fold(dx))
+
+    def _winograd_for(self, x):
+        """The Winograd F(4×4, 3×3) plan for this input, or None where im2col is the path (see ``winograd``)."""
+        if self.rank != 2 or not winograd.applies(self.kernel.shape, self.strides, self.dilation_rate, self.groups):
+            return None
+        plan = self.__dict__.get("_winograd_plan")
+        if plan is None or plan.key != (x.shape[1:], x.dtype):
+            plan = winograd.Winograd(x.shape, self._axes[0].pad_before, x.dtype)
+            self._winograd_plan = plan
+        return plan
 
     # ------------------------------------------------- the three products, on the geometry ``self._axes``
     # ``x`` is always the convolution's input side (N, *spatial, C), ``g`` its output side (M, F) with
