@@ -63,6 +63,10 @@ def transforms(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         for j in range(3):
             targets[o, j, o + j] = 1.0
     b_t, *_ = np.linalg.lstsq(coefficients, targets.reshape(-1, tile), rcond=None)
+    # Snap the solution to the short binary fractions it is made of: the solver leaves residues of 1e-17
+    # to 1e-33 where the entries are 0, and those multiply gradients of 1e-15 into subnormal floats
+    # (a float32 GEMM 7× slower, measured inside a training step).
+    b_t = np.round(b_t * 2**12) / 2**12
     if not np.allclose(coefficients @ b_t, targets.reshape(-1, tile), atol=1e-12):
         raise AssertionError("the F(4, 3) transforms do not reproduce the correlation")
     return b_t, g, a_t
@@ -102,26 +106,48 @@ class Winograd:
         self.exact = self.out == tuple(self.m * t for t in self.tiles)  # the tiles cover the output exactly
         per_image = self.tile ** 2 * self.tiles[0] * self.tiles[1] * self.channels * np.dtype(dtype).itemsize
         self.images = max(1, _BLOCK_BYTES // per_image)  # images per block
+        self._work: dict = {}  # the blocks' work arrays, by name (see _buffer)
 
     def _blocks(self, n: int) -> list[tuple[int, int]]:
         return [(start, min(start + self.images, n)) for start in range(0, n, self.images)]
+
+    def _buffer(self, name: str, shape: tuple, dtype):
+        """A work array of ``shape`` reused between blocks and calls (no fresh pages, no page faults).
+
+        Fresh arrays of a few hundred KiB per block are mapped and unmapped by malloc each time;
+        their page faults made the backward 1.5× slower inside a training step.
+        """
+        size = int(np.prod(shape))
+        flat = self._work.get(name)
+        if flat is None or flat.size < size or flat.dtype != dtype:
+            flat = self._work[name] = xp.empty(max(size, 1), dtype=dtype)
+        return flat[:size].reshape(shape)
 
     def _taps(self, padded):
         """(i, j, view): the α² strided views padded[:, i::m, j::m] of (images, th, tw, C), one per tile offset."""
         (th, tw), m = self.tiles, self.m
         return [(i, j, padded[:, i:i + m * th:m, j:j + m * tw:m]) for i in range(self.tile) for j in range(self.tile)]
 
+    def _padded(self, b: int, dtype):
+        """The zeroed (images, m·th + 2, m·tw + 2, C) input of a block: the border is 'same' padding and rounding up."""
+        padded = self._buffer("padded", (b, *self.padded, self.channels), dtype)
+        padded.fill(0)
+        return padded
+
     def _input_tiles(self, x, start: int, stop: int):
         """V = (Bᵀ ⊗ Bᵀ) d of images start:stop: (α², images·t, C)."""
+        b, area = stop - start, self.tile ** 2
         if self.direct:
             padded = x[start:stop]
-        else:  # zero border ('same') and the rows and columns up to a multiple of m
-            padded = xp.zeros((stop - start, *self.padded, self.channels), dtype=x.dtype)
+        else:
+            padded = self._padded(b, x.dtype)
             padded[:, self.pad:self.pad + x.shape[1], self.pad:self.pad + x.shape[2]] = x[start:stop]
-        d = xp.empty((self.tile, self.tile, stop - start, *self.tiles, self.channels), dtype=x.dtype)
+        d = self._buffer("tiles", (self.tile, self.tile, b, *self.tiles, self.channels), x.dtype)
         for i, j, view in self._taps(padded):
             d[i, j] = view
-        return (self.input_transform @ d.reshape(self.tile ** 2, -1)).reshape(self.tile ** 2, -1, self.channels)
+        v = self._buffer("v", (area, b * self.tiles[0] * self.tiles[1] * self.channels), x.dtype)
+        xp.matmul(self.input_transform, d.reshape(area, -1), out=v)
+        return v.reshape(area, -1, self.channels)
 
     def transformed_kernel(self, kernel, dtype):
         """U = (G ⊗ G) w: (α², C, F) in ``dtype``, computed in float64 and cast once."""
@@ -132,35 +158,45 @@ class Winograd:
     def forward(self, x, kernel):
         """y (N, Ho, Wo, F) = x ⋆ w."""
         u = self.transformed_kernel(kernel, x.dtype)
-        filters, (th, tw), (ho, wo), m = kernel.shape[-1], self.tiles, self.out, self.m
+        filters, (th, tw), (ho, wo), m, area = kernel.shape[-1], self.tiles, self.out, self.m, self.tile ** 2
         y = xp.empty((x.shape[0], m * th, m * tw, filters), dtype=x.dtype)
         for start, stop in self._blocks(x.shape[0]):
-            products = xp.matmul(self._input_tiles(x, start, stop), u)  # M: (α², b·t, F)
-            tiles = (self.output_transform @ products.reshape(self.tile ** 2, -1))
-            y[start:stop].reshape(stop - start, th, m, tw, m, filters)[...] = (
-                tiles.reshape(m, m, stop - start, th, tw, filters).transpose(2, 3, 0, 4, 1, 5))
+            b = stop - start
+            products = self._buffer("m", (area, b * th * tw, filters), x.dtype)  # M
+            xp.matmul(self._input_tiles(x, start, stop), u, out=products)
+            tiles = self._buffer("y", (m * m, b * th * tw * filters), x.dtype)
+            xp.matmul(self.output_transform, products.reshape(area, -1), out=tiles)
+            y[start:stop].reshape(b, th, m, tw, m, filters)[...] = (
+                tiles.reshape(m, m, b, th, tw, filters).transpose(2, 3, 0, 4, 1, 5))
         return y if self.exact else y[:, :ho, :wo]
 
     def backward(self, x, kernel, grad):
         """(dL/dx (N, H, W, C), dL/dw (3, 3, C, F)) from grad = dL/dy (N, Ho, Wo, F)."""
         u = self.transformed_kernel(kernel, x.dtype)
-        filters, (th, tw), (ho, wo), m = kernel.shape[-1], self.tiles, self.out, self.m
+        filters, (th, tw), (ho, wo), m, area = kernel.shape[-1], self.tiles, self.out, self.m, self.tile ** 2
         u_t = u.transpose(0, 2, 1)  # (α², F, C)
         du = xp.zeros(u.shape, dtype=x.dtype)
+        du_block = xp.empty(u.shape, dtype=x.dtype)
         dx = xp.empty(x.shape, dtype=x.dtype)
         for start, stop in self._blocks(x.shape[0]):
             b = stop - start
+            dy = self._buffer("dy", (m, m, b, th, tw, filters), x.dtype)  # dY, tile by tile
             if self.exact:
-                dy = grad[start:stop]
+                dy[...] = grad[start:stop].reshape(b, th, m, tw, m, filters).transpose(2, 4, 0, 1, 3, 5)
             else:
-                dy = xp.zeros((b, m * th, m * tw, filters), dtype=x.dtype)
-                dy[:, :ho, :wo] = grad[start:stop]
-            dy = dy.reshape(b, th, m, tw, m, filters).transpose(2, 4, 0, 1, 3, 5).reshape(m * m, -1)
-            dm = (self.output_transform.T @ dy).reshape(self.tile ** 2, -1, filters)  # dM: (α², b·t, F)
-            du += self._input_tiles(x, start, stop).transpose(0, 2, 1) @ dm
-            dd = (self.input_transform.T @ xp.matmul(dm, u_t).reshape(self.tile ** 2, -1)).reshape(
-                self.tile, self.tile, b, th, tw, self.channels)
-            padded = xp.zeros((b, *self.padded, self.channels), dtype=x.dtype)
+                rounded = self._buffer("dy_rounded", (b, m * th, m * tw, filters), x.dtype)
+                rounded.fill(0)
+                rounded[:, :ho, :wo] = grad[start:stop]
+                dy[...] = rounded.reshape(b, th, m, tw, m, filters).transpose(2, 4, 0, 1, 3, 5)
+            dm = self._buffer("m", (area, b * th * tw, filters), x.dtype)  # dM
+            xp.matmul(self.output_transform.T, dy.reshape(m * m, -1), out=dm.reshape(area, -1))
+            xp.matmul(self._input_tiles(x, start, stop).transpose(0, 2, 1), dm, out=du_block)
+            du += du_block
+            dv = self._buffer("v", (area, b * th * tw, self.channels), x.dtype)  # dV (V is no longer needed)
+            xp.matmul(dm, u_t, out=dv)
+            dd = self._buffer("tiles", (self.tile, self.tile, b, th, tw, self.channels), x.dtype)
+            xp.matmul(self.input_transform.T, dv.reshape(area, -1), out=dd.reshape(area, -1))
+            padded = self._padded(b, x.dtype)
             for i, j, view in self._taps(padded):  # the tiles overlap by 2: add, in place
                 view += dd[i, j]
             dx[start:stop] = padded[:, self.pad:self.pad + x.shape[1], self.pad:self.pad + x.shape[2]]
