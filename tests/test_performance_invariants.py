@@ -139,3 +139,54 @@ def test_repeated_steps_do_not_accumulate_memory():
     finally:
         tracemalloc.stop()
     assert after_four <= after_one * 1.05 + 64 * 1024
+
+
+def _weight_gradients_both_ways(model, x, y):
+    """(gradients of the training step's backward, of the full backward, what the first layer returned)."""
+    from redes import Tensor4D as T
+    first = model._input_layers()
+    returned = []
+    for layer in first:
+        original = layer.backward
+        layer.backward = lambda grad, original=original: returned.append(original(grad)) or returned[-1]
+    outputs = model._run(x, training=True)
+    value, grads = model._compute_loss(model._targets(y, len(x)), outputs, with_gradient=True)
+    model._backward_for_weights(grads)
+    skipped = [np.array(g) for g in model.gradients]
+    outputs = model._run(x, training=True)
+    value, grads = model._compute_loss(model._targets(y, len(x)), outputs, with_gradient=True)
+    dx = model._backward(grads[0])
+    full = [np.array(g) for g in model.gradients]
+    return skipped, full, returned, dx
+
+
+@pytest.mark.parametrize("kind", ["sequential", "functional"])
+def test_training_backward_skips_the_input_gradient_of_the_first_layer_only(kind):
+    from redes import Model, Sequential, layers
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 8, 8, 3)).astype("float32")
+    y = rng.integers(0, 5, 4)
+    stack = [layers.Conv2D(8, 3, activation="relu"), layers.Conv2D(8, 3), layers.Flatten(), layers.Dense(5, activation="softmax")]
+    if kind == "sequential":
+        model = Sequential([layers.Input((8, 8, 3))] + stack)
+    else:
+        inputs = layers.Input((8, 8, 3))
+        h = inputs
+        for layer in stack:
+            h = layer(h)
+        model = Model(inputs, h)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    assert model._input_layers() == [stack[0]]
+    skipped, full, returned, dx = _weight_gradients_both_ways(model, x, y)
+    for a, b in zip(skipped, full):
+        np.testing.assert_array_equal(a, b)
+    assert returned[0] is None and returned[1] is not None and np.asarray(dx).shape == x.shape
+    assert stack[0].needs_input_gradient  # reset after the step
+
+
+def test_a_shared_first_layer_keeps_its_input_gradient():
+    from redes import Model, layers
+    inputs = layers.Input((6,))
+    shared = layers.Dense(6)
+    model = Model(inputs, layers.Dense(2)(shared(shared(inputs))))
+    assert shared not in model._input_layers()

@@ -224,6 +224,10 @@ class Layer:
     _takes_list = False
     supports_masking = False  # passes a sequence's mask on unchanged (layers that work step by step)
     _accumulate_gradients = False  # set by a functional model while a shared layer runs backward again
+    # False while a model's training step runs backward through a layer that reads the model's input:
+    # nothing reads that dL/dx, so a layer whose dL/dx is a product of its own (Dense, the convolutions)
+    # may skip it and return None. Set and reset by ``Model``; every other backward leaves it True.
+    needs_input_gradient = True
 
     def __init__(self, name: str | None = None, trainable: bool = True, dtype=None, **kwargs) -> None:
         if name is not None and (not isinstance(name, str) or not name):

@@ -59,6 +59,8 @@ class Dense(KernelLayer):
             self.set_gradient("kernel", self._x.reshape(-1, self._x.shape[-1]).T @ g)
             if self.use_bias:
                 self.set_gradient("bias", g.sum(axis=0))
+        if not self.needs_input_gradient:
+            return None
         return Tensor4D((g @ self.kernel.T).reshape(self._x.shape))
 
     def get_config(self) -> dict:

@@ -9,6 +9,8 @@ gradients over the calls. Compile, fit, evaluate and predict are ``Model``'s, fo
 
 from __future__ import annotations
 
+import collections
+
 from .. import serialization
 from ..backend import xp
 from ..layers.base import Layer, format_shape, forward_cache, padded_shape, restore_forward_cache, same_shape
@@ -126,6 +128,14 @@ class Functional(Model):
         return outputs if len(outputs) > 1 else outputs[0]
 
     # ------------------------------------------------------------ backward
+    def _input_layers(self) -> list:
+        """Layers called once, on model inputs only: their dL/dx is dL/d(model input) alone."""
+        nodes = self._graph.nodes
+        calls = collections.Counter(node.layer for node in nodes)
+        inputs = set(self._graph.inputs)
+        return [node.layer for node in nodes
+                if calls[node.layer] == 1 and not isinstance(node.layer, Model) and set(node.inputs) <= inputs]
+
     def _backward(self, grad):
         """Run the nodes' backward in reverse topological order, summing the gradients of each tensor."""
         graph = self._graph

@@ -122,6 +122,22 @@ class Model(LayerContainer):
         """A subclassed model's backward: the reverse pass of the tape its ``call`` ran on."""
         return Layer.backward(self, grad)
 
+    def _input_layers(self) -> list[Layer]:
+        """The layers whose dL/dx would be dL/d(model input): none known for a subclassed model."""
+        return []
+
+    def _backward_for_weights(self, grads: list) -> None:
+        """The training step's backward: the weights' gradients only, so the layers reading the model's
+        input skip their dL/dx (nobody reads it; the first Dense or convolution's third product)."""
+        first = self._input_layers()
+        for layer in first:
+            layer.needs_input_gradient = False
+        try:
+            self._backward(grads if len(grads) > 1 else grads[0])
+        finally:
+            for layer in first:
+                del layer.needs_input_gradient
+
     # ------------------------------------------------------------------ compile
     @property
     def output_names(self) -> list[str]:
@@ -227,7 +243,7 @@ class Model(LayerContainer):
         value, grads = self._compute_loss(targets, outputs, with_gradient=True, sample_weight=sample_weight)
         if not math.isfinite(value):
             raise NonFiniteError(f"the loss is {value}")
-        self._backward(grads if len(grads) > 1 else grads[0])
+        self._backward_for_weights(grads)
         gradients = self.gradients
         if not all(xp.isfinite(g).all() for g in gradients):
             raise NonFiniteError(f"the loss is {value:.6g} but a gradient holds NaN or infinite values")
@@ -267,7 +283,7 @@ class Model(LayerContainer):
                 value, grads = self._compute_loss([t[start:stop] for t in targets], outputs, training, shard_weight)
                 output_values = self._objectives.output_values
                 if training:
-                    self._backward(grads if len(grads) > 1 else grads[0])
+                    self._backward_for_weights(grads)
             gradients = self.gradients if training else []
             predictions = [output.to_natural(shape) for output, shape in zip(outputs, shapes)]
             masks = [output.mask for output in outputs]

@@ -131,6 +131,9 @@ class Sequential(Model):
             grad = layer.backward(grad)
         return grad
 
+    def _input_layers(self) -> list:
+        return self._layers[:1]
+
     def get_config(self) -> dict:
         return {
             **super().get_config(),

@@ -123,17 +123,19 @@ class _Conv(KernelLayer):
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
         g = self.activation_backward(grad).reshape(-1, self.filters)  # (M, F)
+        wanted = self.needs_input_gradient
         if self._winograd is not None:
             dx, kernel_grad = self._winograd.backward(
-                self._x, self.kernel, g.reshape(self._x.shape[0], *_windows.output_shape(self._axes), self.filters))
+                self._x, self.kernel, g.reshape(self._x.shape[0], *_windows.output_shape(self._axes), self.filters),
+                input_gradient=wanted)
         else:
-            dx = self._correlate_transpose(g, self._x.shape)
+            dx = self._correlate_transpose(g, self._x.shape) if wanted else None
             kernel_grad = self._kernel_gradient(self._x, g) if self.trainable else None
         if self.trainable:
             self.set_gradient("kernel", kernel_grad)
             if self.use_bias:
                 self.set_gradient("bias", g.sum(axis=0))
-        return Tensor4D(_windows.fold(dx))
+        return None if dx is None else Tensor4D(_windows.fold(dx))
 
     def _winograd_for(self, x):
         """The Winograd F(4×4, 3×3) plan for this input, or None where im2col is the path (see ``winograd``)."""

@@ -170,14 +170,14 @@ class Winograd:
                 tiles.reshape(m, m, b, th, tw, filters).transpose(2, 3, 0, 4, 1, 5))
         return y if self.exact else y[:, :ho, :wo]
 
-    def backward(self, x, kernel, grad):
-        """(dL/dx (N, H, W, C), dL/dw (3, 3, C, F)) from grad = dL/dy (N, Ho, Wo, F)."""
+    def backward(self, x, kernel, grad, input_gradient: bool = True):
+        """(dL/dx (N, H, W, C), dL/dw (3, 3, C, F)) from grad = dL/dy (N, Ho, Wo, F); dL/dx None if not wanted."""
         u = self.transformed_kernel(kernel, x.dtype)
         filters, (th, tw), (ho, wo), m, area = kernel.shape[-1], self.tiles, self.out, self.m, self.tile ** 2
         u_t = u.transpose(0, 2, 1)  # (α², F, C)
         du = xp.zeros(u.shape, dtype=x.dtype)
         du_block = xp.empty(u.shape, dtype=x.dtype)
-        dx = xp.empty(x.shape, dtype=x.dtype)
+        dx = xp.empty(x.shape, dtype=x.dtype) if input_gradient else None
         for start, stop in self._blocks(x.shape[0]):
             b = stop - start
             dy = self._buffer("dy", (m, m, b, th, tw, filters), x.dtype)  # dY, tile by tile
@@ -192,6 +192,8 @@ class Winograd:
             xp.matmul(self.output_transform.T, dy.reshape(m * m, -1), out=dm.reshape(area, -1))
             xp.matmul(self._input_tiles(x, start, stop).transpose(0, 2, 1), dm, out=du_block)
             du += du_block
+            if not input_gradient:
+                continue
             dv = self._buffer("v", (area, b * th * tw, self.channels), x.dtype)  # dV (V is no longer needed)
             xp.matmul(dm, u_t, out=dv)
             dd = self._buffer("tiles", (self.tile, self.tile, b, th, tw, self.channels), x.dtype)
