@@ -1,9 +1,10 @@
-"""Run the redes benchmark suite, against TensorFlow when it is installed.
+"""Run the redes benchmark suite, against TensorFlow and the NumPy peers DeZero and numpy-ml when installed.
 
-    python -m benchmarks [--quick] [--no-tf] [--threads N] [--sections mlp,cnn,sequences,layers,efficiency,memory,scaling]
-                         [--cases NAME,...]
+    python -m benchmarks [--quick] [--no-tf] [--no-peers] [--threads N]
+                         [--sections mlp,cnn,sequences,layers,efficiency,memory,scaling] [--cases NAME,...]
 
-Prints a table of medians and redes/TF ratios and writes benchmarks/results/<quick|full>.md and .csv.
+Prints a table of medians, redes/TF ratios and peer/redes ratios (the peers run the MLP and
+seed-CNN step and CNN inference rows) and writes benchmarks/results/<quick|full>.md and .csv.
 See benchmarks/README.md for what each row measures and the targets.
 """
 
@@ -15,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import _harness
+from . import _harness, peers
 from ._harness import Worker, interleaved, median
 from .tasks import LAYER_CASES
 
@@ -42,14 +43,38 @@ class Suite:
             self.workers["tf"] = Worker("tf", args.threads)
         else:
             self.notes.append("TensorFlow not run: ratios are empty.")
+        self.peers: dict[str, Worker] = {}
+        for peer, package in peers.PEERS.items() if args.peers else ():
+            self.start_peer(peer, package, args.threads)
+
+    def start_peer(self, peer: str, package: str, threads: int | None) -> None:
+        """Start the peer's worker, or note why it is skipped (not installed, or failed to import)."""
+        if not peers.available(peer):
+            message = f"{package} not run: the PyPI package `{package}` is not installed (pip install {package})."
+        else:
+            try:
+                self.peers[peer] = Worker(peer, threads)
+                self.notes.append(peers.DIFFERENCES[peer])
+                return
+            except RuntimeError as error:
+                message = f"{package} not run: importing it failed, {str(error).strip().splitlines()[-1]}"
+        print(message, file=sys.stderr)
+        self.notes.append(message)
 
     # ------------------------------------------------------------------ helpers
     def compare(self, section: str, name: str, task: str, rounds: int, repeats: int, unit: str = "ms",
-                scale: float = 1e3, per: float = 1.0, invert: bool = False, **kwargs) -> dict | None:
-        """Interleave ``task`` on every worker and add a row of medians (× scale / per) and the ratio."""
+                scale: float = 1e3, per: float = 1.0, invert: bool = False, peer_kwargs: dict | None = None,
+                **kwargs) -> dict | None:
+        """Interleave ``task`` on every worker and add a row of medians (× scale / per) and the ratios.
+
+        With ``peer_kwargs`` (a dict, possibly empty) the peers run too, with those keyword
+        arguments of their own (fewer repeats where a peer's step takes seconds).
+        """
         started = time.perf_counter()
+        workers = self.workers if peer_kwargs is None else {**self.workers, **self.peers}
+        overrides = {peer: peer_kwargs for peer in self.peers} if peer_kwargs else None
         try:
-            times = interleaved(self.workers, task, rounds, repeats, **kwargs)
+            times = interleaved(workers, task, rounds, repeats, overrides, **kwargs)
         except RuntimeError as error:
             self.notes.append(f"{name}: failed, {str(error).splitlines()[0]}")
             print(error, file=sys.stderr)
@@ -60,11 +85,15 @@ class Suite:
         row = {"section": section, "benchmark": name, "unit": unit, "redes": values["redes"], "tf": values.get("tf")}
         if "tf" in values:
             row["ratio"] = values["tf"] / values["redes"] if invert else values["redes"] / values["tf"]
+        for peer in self.peers if peer_kwargs is not None else ():  # peer time / redes time: above 1, redes leads
+            row[peer] = values[peer]
+            row[f"{peer}/redes"] = values["redes"] / values[peer] if invert else values[peer] / values["redes"]
         if name in TARGETS and "ratio" in row:
             limit, text = TARGETS[name]
             row["target"], row["met"] = text, "yes" if row["ratio"] <= limit else "no"
         self.add(row)
-        print(f"    ({time.perf_counter() - started:.0f} s, {len(times['redes'])} samples each)")
+        counts = ", ".join(f"{fw} {len(t)}" for fw, t in times.items())
+        print(f"    ({time.perf_counter() - started:.0f} s, samples: {counts})")
         return row
 
     def per_step(self, epoch_row: dict | None, name: str, steps: int) -> None:
@@ -84,14 +113,16 @@ class Suite:
     def add(self, row: dict) -> None:
         self.rows.append(row)
         cells = [_harness.format_cell(row.get(key)) for key in ("redes", "tf", "ratio")]
+        peer_cells = "".join(f"  {peer} {_harness.format_cell(row[peer]):>9} "
+                             f"({_harness.format_cell(row[f'{peer}/redes'])}x)" for peer in peers.PEERS if peer in row)
         print(f"  {row['benchmark']:<44} {row['unit']:<10} redes {cells[0]:>9}  tf {cells[1]:>9}  "
-              f"ratio {cells[2]:>6}  {row.get('target', '')} {row.get('met', '')}")
+              f"ratio {cells[2]:>6}{peer_cells}  {row.get('target', '')} {row.get('met', '')}")
 
     # ----------------------------------------------------------------- sections
     def mlp(self) -> None:
-        print("MLP 784-300-100-10, Nadam, batch 32")
+        print("MLP 784-300-100-10, Nadam (the peers: Adam), batch 32")
         self.compare("mlp", "MLP train step (batch 32)", "train_step", rounds=10 if self.quick else 20,
-                     repeats=10 if self.quick else 40, model="mlp", batch=32)
+                     repeats=10 if self.quick else 40, peer_kwargs={}, model="mlp", batch=32)
         samples = 4000 if self.quick else None
         label = f"MLP Fashion-MNIST epoch ({samples or 60000} samples)"
         row = self.compare("mlp", label, "train_epoch", rounds=1 if self.quick else 2, repeats=1, unit="s",
@@ -101,14 +132,16 @@ class Suite:
     def cnn(self) -> None:
         print("Seed CNN (SEEDS §4), Adam, batch 128")
         self.compare("cnn", "CNN train step (batch 128)", "train_step", rounds=3 if self.quick else 5,
-                     repeats=4 if self.quick else 8, model="cnn", batch=128)
+                     repeats=4 if self.quick else 8, peer_kwargs={"repeats": 1 if self.quick else 2, "warmup": 1},
+                     model="cnn", batch=128)
         samples = 1280 if self.quick else None
         row = self.compare("cnn", f"CNN MNIST epoch ({samples or 60000} samples)", "train_epoch", rounds=1,
                            repeats=1, unit="s", scale=1.0, model="cnn", batch=128, samples=samples)
         self.per_step(row, "CNN train step inside fit (batch 128)", -(-(samples or 60000) // 128))
         images = 1280 if self.quick else 10000
         self.compare("cnn", "CNN inference", "inference", rounds=2 if self.quick else 4, repeats=2,
-                     unit="images/s", scale=1.0, per=images, invert=True, batch=128, samples=images)
+                     unit="images/s", scale=1.0, per=images, invert=True, peer_kwargs={"repeats": 1, "warmup": 0},
+                     batch=128, samples=images)
 
     def sequences(self) -> None:
         print("MNIST rows as sequences: LSTM(128) or GRU(128) → Dense(10), Adam, batch 64")
@@ -186,7 +219,7 @@ class Suite:
                          batch=batch)
 
     def close(self) -> None:
-        for worker in self.workers.values():
+        for worker in [*self.workers.values(), *self.peers.values()]:
             worker.close()
 
 
@@ -195,6 +228,9 @@ def main(argv=None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats and data subsets (under 2 minutes)")
     parser.add_argument("--no-tf", action="store_true", help="run redes alone")
+    parser.add_argument("--peers", action=argparse.BooleanOptionalAction, default=True,
+                        help="run the NumPy peers DeZero and numpy-ml where installed (default); "
+                             "--no-peers skips them")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for OpenBLAS and TensorFlow (default: the libraries' own, all cores)")
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")

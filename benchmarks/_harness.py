@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import tasks
+from . import peers, tasks
 
 
 def _serve(connection, framework: str, threads: int | None) -> None:
@@ -53,7 +53,11 @@ class Worker:
         self._connection, child = context.Pipe()
         self._process = context.Process(target=_serve, args=(child, framework, threads), daemon=True)
         self._process.start()
-        self.call("ready")
+        try:
+            self.call("ready")
+        except RuntimeError:  # the framework failed to import: end the process, let the caller decide
+            self.close()
+            raise
 
     def call(self, task: str, **kwargs):
         """Run ``tasks.<task>`` in the worker; raise RuntimeError with its traceback if it failed."""
@@ -68,19 +72,23 @@ class Worker:
         self._process.join(timeout=30)
 
 
-def interleaved(workers: dict, task: str, rounds: int, repeats: int, **kwargs) -> dict[str, list[float]]:
+def interleaved(workers: dict, task: str, rounds: int, repeats: int, overrides: dict[str, dict] | None = None,
+                **kwargs) -> dict[str, list[float]]:
     """Durations of ``task`` per framework, alternating blocks of ``repeats`` for ``rounds`` rounds.
 
     The first block of each worker includes the task's warm-up; later blocks skip it.
     The order within a round alternates too, so neither framework always runs first.
+    ``overrides`` maps a worker to keyword arguments of its own (fewer repeats for a slow peer).
     """
     times: dict[str, list[float]] = {name: [] for name in workers}
     names = list(workers)
     for round_index in range(rounds):
         order = names if round_index % 2 == 0 else names[::-1]
         for name in order:
-            extra = {} if round_index == 0 else {"warmup": 0}
-            times[name].extend(workers[name].call(task, repeats=repeats, **kwargs, **extra))
+            call_kwargs = {**kwargs, "repeats": repeats, **(overrides or {}).get(name, {})}
+            if round_index > 0:
+                call_kwargs["warmup"] = 0
+            times[name].extend(workers[name].call(task, **call_kwargs))
     return times
 
 
@@ -88,8 +96,19 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def _version(*distributions: str) -> str:
+    """The installed version of the first of ``distributions`` that is installed."""
+    from importlib.metadata import PackageNotFoundError, version
+    for distribution in distributions:
+        try:
+            return version(distribution)
+        except PackageNotFoundError:
+            pass
+    return "not installed"
+
+
 def machine_info() -> dict[str, str]:
-    """CPU, cores, load, Python, NumPy and its BLAS, TensorFlow: written at the top of every result file."""
+    """CPU, cores, load, Python, NumPy and its BLAS, TensorFlow, the peers: written at the top of every result file."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -104,15 +123,6 @@ def machine_info() -> dict[str, str]:
         blas = f"{config.get('name')} {config.get('version')}"
     except Exception:  # the layout of show_config differs between NumPy versions
         pass
-    try:
-        from importlib.metadata import version
-        tensorflow = version("tensorflow-cpu")
-    except Exception:
-        try:
-            from importlib.metadata import version
-            tensorflow = version("tensorflow")
-        except Exception:
-            tensorflow = "not installed"
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     return {
         "date (UTC)": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
@@ -123,7 +133,8 @@ def machine_info() -> dict[str, str]:
         "NumPy": np.__version__,
         "BLAS": blas,
         "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "unset (all cores)"),
-        "TensorFlow": tensorflow,
+        "TensorFlow": _version("tensorflow-cpu", "tensorflow"),
+        **{package: _version(package) for package in peers.PEERS.values()},
     }
 
 
@@ -132,10 +143,13 @@ def tensorflow_available() -> bool:
     return importlib.util.find_spec("tensorflow") is not None
 
 
+PEER_COLUMNS = [column for peer in peers.PEERS for column in (peer, f"{peer}/redes")]  # peer time / redes time
+
+
 def write_results(directory: Path, stem: str, info: dict, rows: list[dict], notes: list[str]) -> tuple[Path, Path]:
     """Write ``stem.md`` (machine info, table, notes) and ``stem.csv`` (the rows, machine info as comments)."""
     directory.mkdir(parents=True, exist_ok=True)
-    columns = ["section", "benchmark", "unit", "redes", "tf", "ratio", "target", "met"]
+    columns = ["section", "benchmark", "unit", "redes", "tf", "ratio", *PEER_COLUMNS, "target", "met"]
     md_path, csv_path = directory / f"{stem}.md", directory / f"{stem}.csv"
     lines = [f"# redes benchmark results ({stem})", ""]
     lines += [f"- {key}: {value}" for key, value in info.items()]

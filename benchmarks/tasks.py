@@ -1,6 +1,7 @@
-"""The timed work, identical for redes and TensorFlow; run inside a worker process (see _harness).
+"""The timed work, identical for redes, TensorFlow and the NumPy peers; run inside a worker process (see _harness).
 
-Each task takes the framework name ('redes' or 'tf'), a dict of objects cached between
+Each task takes the framework name ('redes', 'tf', or a peer of ``peers.PEERS`` for the MLP and
+seed-CNN tasks), a dict of objects cached between
 calls in that worker, and keyword arguments, and returns a list of durations in seconds
 (one per repeat, after ``warmup`` untimed calls) or a dict of measurements.
 """
@@ -11,6 +12,8 @@ import os
 import time
 
 import numpy as np
+
+from . import peers
 
 MNIST_SHAPE = (28, 28, 1)
 ROWS_SHAPE = (28, 28)  # an MNIST image as a sequence of 28 rows of 28 pixels
@@ -33,6 +36,8 @@ def _api(framework: str):
 
 def build_mlp(framework: str):
     """MLP 784-300-100-10 (ReLU, softmax), Nadam, sparse categorical cross-entropy."""
+    if framework in peers.PEERS:
+        return peers.build_mlp(framework)
     layers, Sequential, optimizers = _api(framework)
     model = Sequential([layers.Input((784,)), layers.Dense(300, activation="relu"),
                         layers.Dense(100, activation="relu"), layers.Dense(10, activation="softmax")])
@@ -42,6 +47,8 @@ def build_mlp(framework: str):
 
 def build_cnn(framework: str):
     """The seed CNN (SEEDS §4): Conv-BN-Conv-BN-MaxPool-Flatten-Dense128-BN-Dense10, Adam."""
+    if framework in peers.PEERS:
+        return peers.build_cnn(framework)
     layers, Sequential, optimizers = _api(framework)
     model = Sequential([
         layers.Input(MNIST_SHAPE),
@@ -73,7 +80,7 @@ def _builder(model: str):
 
 def ready(framework: str, state: dict) -> str:
     """Import the framework, so that no worker is still starting while another is timed."""
-    _api(framework)
+    peers.load(framework) if framework in peers.PEERS else _api(framework)
     return framework
 
 
