@@ -49,7 +49,7 @@ class Adam(MomentOptimizer):
         dtype = variable.dtype.type
         t = dtype(step)
         alpha = dtype(lr) * math.sqrt(1 - dtype(self.beta_2) ** t) / (1 - dtype(self.beta_1) ** t)
-        scratch = gradient - m
+        scratch = xp.subtract(gradient, m, out=self._scratch(variable))
         scratch *= 1 - self.beta_1
         m += scratch
         xp.square(gradient, out=scratch)

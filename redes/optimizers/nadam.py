@@ -58,14 +58,15 @@ class Nadam(MomentOptimizer):
         product = dtype(self._u_product)
         m_coefficient = u_next / (1 - product * u_next)
         g_coefficient = (1 - u_t) / (1 - product)
-        scratch = gradient - m
+        scratch, m_hat = self._scratch(variable, 0), self._scratch(variable, 1)
+        xp.subtract(gradient, m, out=scratch)
         scratch *= 1 - beta_1
         m += scratch
         xp.square(gradient, out=scratch)
         scratch -= v
         scratch *= 1 - beta_2
         v += scratch
-        m_hat = m * m_coefficient
+        xp.multiply(m, m_coefficient, out=m_hat)
         xp.multiply(gradient, g_coefficient, out=scratch)
         m_hat += scratch
         m_hat *= dtype(lr)
