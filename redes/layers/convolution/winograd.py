@@ -20,9 +20,11 @@ F(4, 3). Backward is the adjoint of each line, in reverse order, dY (m², t, F) 
 gradient cut into the same tiles:
     dM = (Aᵀ ⊗ Aᵀ)ᵀ dY,   dU[k] = Σ_tiles V[k]ᵀ dM[k],   dL/dw = (G ⊗ G)ᵀ dU,
     dV[k] = dM[k] · U[k]ᵀ,  dd = (Bᵀ ⊗ Bᵀ)ᵀ dV, added into the overlapping input tiles.
-Error against float64 (seed CNN's second layer, C = 32, F = 64, relative to the largest magnitude):
-float32 F(2, 3) 3e-7 (im2col 7e-7); float32 F(4, 3) 5e-6, up to 1.1e-5 with C = 256: over the
-parity tests' 1e-5, so float32 uses F(2, 3); float64 F(4, 3) 1e-14. Blocks of a few images keep V
+Error against float64, relative to the largest magnitude (C = 32, F = 64 on 26×26; C = 256 on 14×14):
+im2col 7e-7 and 5e-7; float32 F(2, 3) 3e-7; float32 F(4, 3) with the points 0, ±1, ±2 5.7e-6 and 8.1e-6,
+with 0, ±1, ±1/2 7.1e-6 and 9.0e-6, with 0, ±1, 1/2, −2 (the best of ten sets tried) 1.7e-6 and 4.1e-6.
+F(4, 3) would stay inside the parity tests' 1e-5 but lose a decimal digit against TensorFlow, so
+float32 uses F(2, 3); float64 uses F(4, 3) (error 1e-14). Blocks of a few images keep V
 and M in cache; the output is padded up to a multiple of m and cropped, and 'same' padding is a
 zero border in the block's buffer.
 """
@@ -35,17 +37,17 @@ import numpy as np
 
 from ...backend import xp
 
-MIN_CHANNELS = 8  # below this the 36 GEMMs have K = C too small to beat im2col's one GEMM with K = 9·C
+MIN_CHANNELS = 8  # below this the α² GEMMs have K = C too small to beat im2col's one GEMM with K = 9·C
 _BLOCK_BYTES = 2**19  # V of a block of images: small enough to stay in cache with M (measured 256 KiB–1 MiB best)
 TILE_OUTPUTS = {"float64": 4, "float32": 2}  # m per dtype: see Winograd
-_POINTS = {2: (0.0, 1.0, -1.0), 3: (0.0, 1.0, -1.0, 0.5), 4: (0.0, 1.0, -1.0, 0.5, -0.5)}  # finite points; then ∞
+_POINTS = {2: (0.0, 1.0, -1.0), 4: (0.0, 1.0, -1.0, 0.5, -2.0)}  # the finite interpolation points; then ∞
 
 
 @functools.lru_cache(maxsize=None)
 def transforms(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(Bᵀ, G, Aᵀ) of F(4, 3) in float64, from the interpolation points; B is solved for and checked.
+    """(Bᵀ, G, Aᵀ) of F(m, 3) in float64, from the interpolation points; B is solved for and checked.
 
-    Aᵀ[o, k] = p_k^o (and 1 at (3, ∞)); G[k, j] = p_k^j / Π_{l≠k}(p_k − p_l) (and 1 at (∞, 2));
+    Aᵀ[o, k] = p_k^o (and 1 at (m − 1, ∞)); G[k, j] = p_k^j / Π_{l≠k}(p_k − p_l) (and 1 at (∞, 2));
     Bᵀ solves Σ_k Aᵀ[o, k] G[k, j] Bᵀ[k, i] = [i = o + j] for every output o, tap j and input i.
     """
     points, tile = np.array(_POINTS[m]), m + 2
@@ -89,8 +91,7 @@ def applies(kernel_shape: tuple, strides: tuple, dilation: tuple, groups: int) -
 class Winograd:
     """The F(m×m, 3×3) convolution of inputs (N, H, W, C) with padding ``pad`` (0 'valid', 1 'same') in ``dtype``.
 
-    m = ``TILE_OUTPUTS[dtype]``: 4 in float64, 2 in float32 (F(4, 3)'s float32 error, 5e-6 to 1.1e-5 of the
-    output's largest magnitude, reaches the parity tests' 1e-5 bound; F(2, 3)'s is 3e-7, as im2col's).
+    m = ``TILE_OUTPUTS[dtype]``: 4 in float64, 2 in float32 (see the module's error table).
     """
 
     def __init__(self, input_shape: tuple, pad: int, dtype) -> None:
