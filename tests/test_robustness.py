@@ -353,6 +353,16 @@ def test_float16_saturated_probabilities_give_finite_loss_and_gradient(loss):
     assert np.isclose(value, -np.log(np.finfo(np.float16).eps), rtol=1e-3)
 
 
+def test_float16_gradient_that_overflows_is_a_clear_error():
+    """y_true / ε with y_true = 64 and ε = 2⁻¹⁰ is 65,536, beyond float16: an error, not inf or NaN."""
+    loss, y_true, y_pred = losses.BinaryCrossentropy(), np.array([[64, 64]], "int8"), np.zeros((1, 2), "float16")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for compute in (loss.gradient, loss.value_and_gradient):
+            with pytest.raises(ValueError, match="overflows float16"):
+                compute(y_true, y_pred)
+
+
 ANY_ARRAYS = st.one_of(
     real_arrays(hnp.array_shapes(min_dims=0, max_dims=5, min_side=0, max_side=5), bound=1e6),
     hnp.arrays(st.sampled_from(["float32", "float64"]), hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)),

@@ -115,7 +115,14 @@ class Loss:
 
     def gradient(self, y_true, y_pred):
         """dL/dy_pred of the mean loss: y_pred's shape and dtype."""
-        return self._gradient(*self._prepare(y_true, y_pred))
+        return self._finite_in_float16(self._gradient(*self._prepare(y_true, y_pred)))
+
+    def _finite_in_float16(self, grad):
+        """``grad``, or a clear ValueError where float16 overflowed (e.g. y_true / ε with ε = 2⁻¹⁰)."""
+        if grad.dtype == xp.float16 and not xp.isfinite(grad).all():
+            raise ValueError(f"The gradient of {self.name} overflows float16 (largest value 65,504) for these "
+                             f"targets: compute the loss in float32 (y_pred.astype('float32')).")
+        return grad
 
     def value_and_gradient(self, y_true, y_pred, with_gradient: bool = True, checked: bool = False,
                            sample_weight=None) -> tuple:
@@ -137,12 +144,14 @@ class Loss:
         """(loss, gradient or None): ``value`` and ``gradient`` unweighted; with ``sample_weight`` w, Keras'
         'sum_over_batch_size' Σ w·``values`` / (number of values) and w times ``gradient``."""
         if sample_weight is None:
-            return float(value(y_true, y_pred)), (gradient(y_true, y_pred) if with_gradient else None)
+            return float(value(y_true, y_pred)), (self._finite_in_float16(gradient(y_true, y_pred))
+                                                  if with_gradient else None)
         self._require_values(sample_weight)
         per_sample = values(y_true, y_pred)
         weights = _expand(xp.asarray(sample_weight).astype(per_sample.dtype, copy=False), per_sample.ndim)
         loss = float((per_sample * weights).sum() / per_sample.size)
-        return loss, (gradient(y_true, y_pred) * _expand(weights, y_pred.ndim) if with_gradient else None)
+        return loss, (self._finite_in_float16(gradient(y_true, y_pred)) * _expand(weights, y_pred.ndim)
+                      if with_gradient else None)
 
     def _require_values(self, sample_weight, overridden: bool = False) -> None:
         """Raise ValueError if sample weights are given to a loss without per-sample values."""
