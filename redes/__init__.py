@@ -7,7 +7,7 @@ Example:
 """
 
 from . import (activations, callbacks, datasets, distributed, initializers, layers, losses, metrics, ops, optimizers,
-               plotting, random, regularizers, serialization, utils, validation)
+               plotting, random, regularizers, serialization, threads, utils, validation)
 from .autodiff import GradientTape
 from .backend import floatx, set_floatx, set_random_seed
 from .initializers import Initializer
@@ -20,6 +20,7 @@ from .optimizers import Optimizer
 from .regularizers import Regularizer
 from .saving import load_model
 from .tensor import Tensor4D
+from .threads import num_threads, set_num_threads
 
 __version__ = "0.1.0"
 
@@ -38,7 +39,7 @@ __all__ = [
     "Functional", "GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer",
     "RedeNeural", "Regularizer", "Sequential", "Tensor4D",
     "activations", "callbacks", "datasets", "distributed", "initializers", "layers", "losses", "metrics", "ops", "optimizers",
-    "plotting", "random", "regularizers", "serialization", "utils", "validation", "floatx", "from_keras", "load_model",
-    "set_floatx",
+    "plotting", "random", "regularizers", "serialization", "threads", "utils", "validation", "floatx", "from_keras",
+    "load_model", "num_threads", "set_floatx", "set_num_threads",
     "set_random_seed", "version",
 ]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import closing
 
 from .. import optimizers as optimizers_module
-from .. import distributed, saving, serialization
+from .. import distributed, saving, serialization, threads
 from ..backend import rng, xp
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..layers.base import Layer, format_shape, inference_only, same_shape
@@ -500,6 +500,7 @@ class Model(LayerContainer):
         return logs
 
     # -------------------------------------------------------------------- fit
+    @threads.limiting
     def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose="auto",
             callbacks=None, validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
             class_weight: dict | None = None, sample_weight=None, initial_epoch: int = 0,
@@ -597,6 +598,7 @@ class Model(LayerContainer):
         return history
 
     # ---------------------------------------------------------- evaluate, predict
+    @threads.limiting
     def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto", sample_weight=None,
                  steps: int | None = None, callbacks=None, return_dict: bool = False):
         """Loss and metrics on (x, y) in inference mode: a float, or [loss, *metrics] when metrics are set.
@@ -617,6 +619,7 @@ class Model(LayerContainer):
             logs = self._test_loop(batches.epoch(), callback_list)
         return logs if return_dict else _flatten(logs)
 
+    @threads.limiting
     def predict(self, x, batch_size: int | None = None, verbose=0, steps: int | None = None, callbacks=None):
         """Outputs for ``x`` in inference mode, in batches: an array (N, *output_shape), a list for several outputs.
 
@@ -647,6 +650,7 @@ class Model(LayerContainer):
         results = [xp.concatenate(parts) for parts in zip(*outputs)]
         return results if len(results) > 1 else results[0]
 
+    @threads.limiting
     def train_on_batch(self, x, y, sample_weight=None, class_weight: dict | None = None, return_dict: bool = False):
         """One training step on one batch, metrics reset first (Keras): the loss, or [loss, *metrics] when
         metrics are set, or the logs as a dict with ``return_dict``. A NaN loss raises NonFiniteError
@@ -657,6 +661,7 @@ class Model(LayerContainer):
         self.train_step(*data)
         return self._batch_result(return_dict)
 
+    @threads.limiting
     def test_on_batch(self, x, y, sample_weight=None, return_dict: bool = False):
         """Loss and metrics of one batch in inference mode (metrics reset first), returned as ``train_on_batch``."""
         self._require_compiled("test_on_batch")
@@ -665,6 +670,7 @@ class Model(LayerContainer):
         self.test_step(*data)
         return self._batch_result(return_dict)
 
+    @threads.limiting
     def predict_on_batch(self, x):
         """The outputs for one batch ``x`` in inference mode: an array, or a list for several outputs."""
         outputs = self.predict_step(self._check_inputs(x))
