@@ -411,3 +411,59 @@ def test_no_warning_when_all_gradients_exist():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Nadam().apply_gradients([(np.ones(2), np.ones(2))])
+
+
+ELEMENTWISE = [(SGD, {"momentum": 0.9, "nesterov": True}), (Adam, {"amsgrad": True}), (Nadam, {}),
+               (RMSprop, {"momentum": 0.5, "centered": True}), (Adagrad, {}), (optimizers.Adamax, {}),
+               (optimizers.Adadelta, {}), (optimizers.Lion, {}), (optimizers.AdamW, {})]
+
+
+@pytest.mark.parametrize("cls, kwargs", ELEMENTWISE, ids=lambda value: getattr(value, "__name__", ""))
+def test_a_large_variable_updated_in_pieces_equals_the_whole_update(cls, kwargs, monkeypatch):
+    """Every built-in update treats entries on their own, so pieces of UPDATE_PIECE entries change nothing."""
+    assert cls.elementwise_update
+    rng = np.random.default_rng(0)
+    variable = rng.normal(size=(300, 250)).astype(np.float32)  # 75,000 entries: 2 full pieces and a partial one
+    grads = [rng.normal(size=variable.shape).astype(np.float32) for _ in range(3)]
+    results = []
+    for elementwise in (True, False):
+        monkeypatch.setattr(cls, "elementwise_update", elementwise)
+        optimizer, w = cls(learning_rate=0.01, **kwargs), variable.copy()
+        for g in grads:
+            optimizer.apply_gradients([(g, w)])
+        results.append((w, [slot.copy() for slot in optimizer._slots[0]]))
+    (pieces, slots_pieces), (whole, slots_whole) = results
+    np.testing.assert_array_equal(pieces, whole)
+    for a, b in zip(slots_pieces, slots_whole):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_custom_update_is_given_the_whole_variable():
+    """``elementwise_update`` is False on the base class: a subclass's update may use the variable's norm."""
+    shapes = []
+
+    class Normalized(Optimizer):
+        def _update(self, variable, gradient, slots, lr, step):
+            shapes.append(variable.shape)
+            variable -= lr * gradient / np.linalg.norm(gradient)
+
+    Normalized(0.1).apply_gradients([(np.ones((400, 400)), np.zeros((400, 400)))])
+    assert shapes == [(400, 400)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_momenta_that_decay_to_zero_are_flushed_before_they_turn_subnormal(dtype):
+    """A momentum whose gradient stays 0 decays as β^t; subnormal floats make x86 arithmetic many times slower,
+    so every FLUSH_EVERY steps the entries that could turn subnormal before the next flush become 0."""
+    optimizer, w = SGD(0.1, momentum=0.5), np.zeros(4, dtype)
+    optimizer.apply_gradients([(np.array([1.0, 0.0, 1e-30, 0.0], dtype), w)])
+    tiny, seen = np.finfo(dtype).tiny, []
+    for _ in range(1200):
+        optimizer.apply_gradients([(np.array([0.0, 0.0, 0.0, 1.0], dtype), w)])
+        velocity = optimizer._slots[0][0]
+        seen.append((velocity != 0) & (np.abs(velocity) < tiny))
+    seen = np.array(seen)
+    assert seen[:, 0].sum() == 0  # decaying from 1: flushed before it is subnormal
+    assert 0 < seen[:, 2].sum() < optimizer.FLUSH_EVERY or dtype == "float64"  # from 1e-31: subnormal until a flush
+    assert not seen[optimizer.FLUSH_EVERY:].any()
+    assert velocity[0] == 0 and velocity[2] == 0 and velocity[3] != 0  # a live momentum is kept

@@ -33,6 +33,7 @@ class Adadelta(Optimizer):
     """
 
     slot_names = ("accumulated_grad", "accumulated_delta_var")
+    elementwise_update = True
 
     def __init__(self, learning_rate=0.001, rho: float = 0.95, epsilon: float = 1e-7, **kwargs) -> None:
         super().__init__(learning_rate, **kwargs)

@@ -30,6 +30,7 @@ class Adagrad(Optimizer):
     """
 
     slot_names = ("accumulator",)
+    elementwise_update = True
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
                  **kwargs) -> None:

@@ -38,6 +38,8 @@ class Adam(MomentOptimizer):
         1
     """
 
+    elementwise_update = True
+
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
                  amsgrad: bool = False, **kwargs) -> None:
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)

@@ -67,7 +67,11 @@ class Optimizer:
 
     Subclasses set ``slot_names`` (one zero-initialised array per name and per
     variable, or ``slot_initial_value``), override ``_update`` (the update of
-    one variable) and ``get_config``.
+    one variable) and ``get_config``. A subclass whose ``_update`` treats every entry
+    on its own (no norm, sum or shape of the variable: all of redes' optimizers) sets
+    ``elementwise_update = True``; a large variable is then updated in pieces of
+    ``UPDATE_PIECE`` entries, whose arrays stay in cache through the update's dozen passes
+    (Nadam on the MLP's 266 k weights: 1.05 → 0.74 ms per step, one thread).
 
     Args:
         learning_rate: a non-negative float, or a ``schedules.LearningRateSchedule``.
@@ -102,6 +106,9 @@ class Optimizer:
 
     slot_names: tuple[str, ...] = ()
     slot_initial_value: float = 0.0
+    elementwise_update: bool = False
+    UPDATE_PIECE = 2**15  # entries: 128 KiB per float32 array, the variable's, gradient's, slots' and scratch in L2
+    FLUSH_EVERY = 32  # steps between two flushes of the slots' nearly subnormal entries (``_flush_subnormals``)
 
     def __init__(self, learning_rate, weight_decay: float | None = None, clipnorm: float | None = None,
                  clipvalue: float | None = None, global_clipnorm: float | None = None, use_ema: bool = False,
@@ -281,9 +288,35 @@ class Optimizer:
             self._apply_weight_decay(variables, learning_rate)
         step = self.iterations + 1
         self._begin_step(step)
-        update, all_slots = self._update, self._slots
+        update, all_slots, piece = self._update, self._slots, self.UPDATE_PIECE
         for grad, variable, index in zip(grads, variables, indices):
-            update(variable, grad, all_slots[index], learning_rate, step)
+            slots = all_slots[index]
+            if not (self.elementwise_update and variable.size >= 2 * piece
+                    and all(a.flags.c_contiguous for a in (variable, *slots))):
+                update(variable, grad, slots, learning_rate, step)
+                continue
+            flat_variable, flat_grad, flat_slots = variable.reshape(-1), grad.reshape(-1), [s.reshape(-1) for s in slots]
+            for start in range(0, variable.size, piece):  # views: the update lands in the variable and its slots
+                part = slice(start, start + piece)
+                update(flat_variable[part], flat_grad[part], tuple(s[part] for s in flat_slots), learning_rate, step)
+        if step % self.FLUSH_EVERY == 0:
+            self._flush_subnormals(indices)
+
+    def _flush_subnormals(self, indices: list) -> None:
+        """Set to 0 the slot entries below tiny·2^FLUSH_EVERY (float32: 5e-29; float64: 1e-298).
+
+        A momentum whose gradient has stayed 0 (a dead ReLU's weights) decays as β1^t and reaches float32's
+        subnormal range (below 1.2e-38) after about 800 steps of β1 = 0.9, where x86 arithmetic takes a slow
+        path: Nadam's MLP step went from 2.0 to 6.7 ms once half of a kernel's momentum was subnormal.
+        TensorFlow's CPU kernels flush subnormals to zero; here, every FLUSH_EVERY steps, the small entries
+        are set to 0, so that one decaying from above the bound at β ≥ 0.5 is flushed before it turns
+        subnormal (one that starts below it is subnormal until the next flush at most). Their effect on an
+        update is below lr·5e-29/ε. float16 slots are left alone (NumPy computes them in float32).
+        """
+        for index in indices:
+            for slot in self._slots[index]:
+                if slot.dtype in (xp.float32, xp.float64):
+                    slot[xp.abs(slot) < xp.finfo(slot.dtype).tiny * 2.0 ** self.FLUSH_EVERY] = 0
 
     def _clip_gradients(self, grads: list) -> list:
         if self.clipnorm is not None:

@@ -26,6 +26,8 @@ class GD(Optimizer):
         >>> model.fit(x, y, batch_size=len(x), epochs=100)   # full-batch gradient descent
     """
 
+    elementwise_update = True
+
     def __init__(self, learning_rate=0.01, **kwargs) -> None:
         super().__init__(learning_rate, **kwargs)
 

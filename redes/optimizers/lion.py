@@ -33,6 +33,7 @@ class Lion(Optimizer):
     """
 
     slot_names = ("momentum",)
+    elementwise_update = True
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.99, **kwargs) -> None:
         super().__init__(learning_rate, **kwargs)

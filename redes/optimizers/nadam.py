@@ -39,6 +39,7 @@ class Nadam(MomentOptimizer):
     """
 
     slot_names = ("momentum", "velocity")
+    elementwise_update = True
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
                  **kwargs) -> None:

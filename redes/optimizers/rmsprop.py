@@ -35,6 +35,8 @@ class RMSprop(Optimizer):
         1
     """
 
+    elementwise_update = True
+
     def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
                  centered: bool = False, **kwargs) -> None:
         super().__init__(learning_rate, **kwargs)

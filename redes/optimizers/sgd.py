@@ -30,6 +30,8 @@ class SGD(Optimizer):
         1
     """
 
+    elementwise_update = True
+
     def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs) -> None:
         super().__init__(learning_rate, **kwargs)
         self.momentum = check_float("momentum", momentum, 0.0, 1.0)
