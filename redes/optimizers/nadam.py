@@ -57,8 +57,11 @@ class Nadam(MomentOptimizer):
         u_t = beta_1 * (1 - dtype(0.5) * decay ** dtype(step))
         u_next = beta_1 * (1 - dtype(0.5) * decay ** dtype(step + 1))
         product = dtype(self._u_product)
-        m_coefficient = u_next / (1 - product * u_next)
-        g_coefficient = (1 - u_t) / (1 - product)
+        # lr·m̂ / (√v̂ + ε) with v̂ = v / c, c = 1 − β2^t, is lr·√c·m̂ / (√v + ε·√c): the scalars folded into
+        # m̂'s two coefficients and ε, two passes fewer than computing lr·m̂ and v̂ as arrays
+        root_c = xp.sqrt(1 - beta_2 ** dtype(step))
+        m_coefficient = dtype(lr) * root_c * (u_next / (1 - product * u_next))
+        g_coefficient = dtype(lr) * root_c * ((1 - u_t) / (1 - product))
         scratch, m_hat = self._scratch(variable, 0), self._scratch(variable, 1)
         xp.subtract(gradient, m, out=scratch)
         scratch *= 1 - beta_1
@@ -70,9 +73,7 @@ class Nadam(MomentOptimizer):
         xp.multiply(m, m_coefficient, out=m_hat)
         xp.multiply(gradient, g_coefficient, out=scratch)
         m_hat += scratch
-        m_hat *= dtype(lr)
-        xp.divide(v, 1 - beta_2 ** dtype(step), out=scratch)
-        xp.sqrt(scratch, out=scratch)
-        scratch += self.epsilon
+        xp.sqrt(v, out=scratch)
+        scratch += dtype(self.epsilon) * root_c
         m_hat /= scratch
         variable -= m_hat
