@@ -4,7 +4,7 @@ redes' work is NumPy's, and NumPy's matrix products run on OpenBLAS (in the PyPI
 starts one thread per core. Measured on a 2-core Intel Xeon (benchmarks/README.md, "Threads"), two
 threads against one: on a quiet machine the seed CNN's training step 1.00–1.08× faster, the MLP's
 0.8–1.0× (slower), the MLP's predict 1.3–1.45× faster; with one other busy process on the machine,
-the CNN's step 2.0–2.8× slower, the MLP's 2.3–3.1× slower and its predict 1.6–8× slower (the threads
+the CNN's step 2.0–2.8× slower, the MLP's 2.2–3.1× slower and its predict 1.6–8× slower (the threads
 wait on each other at every product; 10–25× in round 1). So ``fit``, ``evaluate``, ``predict`` and
 the ``*_on_batch`` methods run with **one** BLAS thread unless told otherwise, and give the library
 its own setting back when they return (about 5 µs a call):
