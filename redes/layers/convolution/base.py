@@ -138,7 +138,8 @@ class _Conv(KernelLayer):
         return None if dx is None else Tensor4D(_windows.fold(dx))
 
     def _winograd_for(self, x):
-        """The Winograd F(4×4, 3×3) plan for this input, or None where im2col is the path (see ``winograd``)."""
+        """The Winograd plan for this input (F(2×2, 3×3) in float32, F(4×4, 3×3) in float64), or None where
+        im2col is the path (see ``winograd``)."""
         if self.rank != 2 or not winograd.applies(self.kernel.shape, self.strides, self.dilation_rate, self.groups):
             return None
         plan = self.__dict__.get("_winograd_plan")
