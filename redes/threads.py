@@ -62,8 +62,11 @@ def num_threads() -> int | None:
     """
     if _threads is not _unset:
         return _threads
-    if os.environ.get("REDES_NUM_THREADS"):
-        return check_positive_int("REDES_NUM_THREADS", int(os.environ["REDES_NUM_THREADS"]))
+    value = os.environ.get("REDES_NUM_THREADS", "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"REDES_NUM_THREADS must be a positive integer. Received: {value!r}")
+        return int(value)
     return None if any(os.environ.get(name) for name in _ENVIRONMENT) else 1
 
 

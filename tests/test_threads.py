@@ -39,6 +39,13 @@ def test_the_default_is_one_thread_unless_the_environment_says_otherwise(monkeyp
     assert redes.num_threads() == 2
 
 
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_environment_value_is_a_clear_error(monkeypatch, value):
+    monkeypatch.setenv("REDES_NUM_THREADS", value)
+    with pytest.raises(ValueError, match="REDES_NUM_THREADS must be a positive integer"):
+        threads.num_threads()
+
+
 @pytest.mark.parametrize("value, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError), ("2", TypeError)])
 def test_a_bad_thread_count_is_a_clear_error(value, error):
     with pytest.raises(error, match="threads"):
