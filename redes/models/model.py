@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import warnings
@@ -352,6 +353,12 @@ class Model(LayerContainer):
             buffer = self._allreduce_buffer = distributed.FlatBuffer(shapes, self.dtype)
         return buffer
 
+    @contextlib.contextmanager
+    def _folded_for_inference(self):
+        """The block of ``predict`` and ``evaluate``: Sequential runs its BatchNormalizations folded into the
+        layers before them there (``folding``); a model of another kind runs as it is."""
+        yield
+
     def predict_step(self, x) -> list:
         """The outputs for one batch in inference mode: one array per output, in its natural shape."""
         with inference_only():
@@ -615,7 +622,7 @@ class Model(LayerContainer):
         steps = check_positive_int("steps", steps, allow_none=True)
         batches = self._batches(x, y, sample_weight, batch_size=batch_size, steps=steps)
         callback_list = self._callbacks(callbacks, _resolve_verbose(verbose), {"epochs": 1, "steps": batches.steps})
-        with distributed.ending_every_rank_on_error():
+        with distributed.ending_every_rank_on_error(), self._folded_for_inference():
             logs = self._test_loop(batches.epoch(), callback_list)
         return logs if return_dict else _flatten(logs)
 
@@ -643,7 +650,8 @@ class Model(LayerContainer):
             return parts if len(parts) > 1 else parts[0]
 
         callback_list.call("on_predict_begin", {})
-        self._run_batches("predict", batches.epoch(), step, callback_list)
+        with self._folded_for_inference():
+            self._run_batches("predict", batches.epoch(), step, callback_list)
         callback_list.call("on_predict_end", {})
         if not outputs:
             raise ValueError("`predict` received no batch: the generator was exhausted.")

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from .. import serialization
 from ..layers.base import Layer
 from ..layers.core import Input
 from ..tensor import Tensor4D
+from . import folding
 from .model import Model
+
+
+class _InferencePlan:
+    """The layers ``predict`` and ``evaluate`` run (held outside a list attribute: they are not sublayers)."""
+
+    def __init__(self, layers: list[Layer]) -> None:
+        self.layers = layers
 
 
 class Sequential(Model):
@@ -30,6 +40,7 @@ class Sequential(Model):
 
     def __init__(self, layers=None, name: str | None = None, trainable: bool = True, dtype=None) -> None:
         self._layers: list[Layer] = []
+        self._inference: _InferencePlan | None = None  # inside predict and evaluate: the folded layers
         self._input_layer: Input | None = None
         self._chain: list = []  # once built: the Input's symbolic tensor, then each layer's output
         self._explicit_dtype = dtype is not None
@@ -122,9 +133,18 @@ class Sequential(Model):
         return shape
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
-        for layer in self._layers:
+        plan = self._inference
+        for layer in plan.layers if plan is not None and not training else self._layers:
             x = layer(x, training=training)
         return x
+
+    @contextlib.contextmanager
+    def _folded_for_inference(self):
+        self._inference = _InferencePlan(folding.folded(self._layers))
+        try:
+            yield
+        finally:
+            self._inference = None
 
     def _backward(self, grad: Tensor4D) -> Tensor4D:
         for layer in reversed(self._layers):
