@@ -51,7 +51,7 @@ def test_predict_and_evaluate_equal_the_unfolded_layers(name, shape, make, bias,
     with_statistics(model)
     x = RNG.normal(size=(10, *shape)).astype(dtype)
     expected = unfolded(model, x)
-    assert len(folding.folded(model.layers)) == 2  # the pair is folded
+    assert len(folding.Folding().layers(model.layers)) == 2  # the pair is folded
     np.testing.assert_allclose(model.predict(x, batch_size=4), expected, rtol=rtol, atol=rtol)
     model.compile(optimizer="sgd", loss="mse")
     loss = model.evaluate(x, np.zeros_like(expected), verbose=0)
@@ -67,7 +67,7 @@ def test_predict_and_evaluate_equal_the_unfolded_layers(name, shape, make, bias,
 def test_other_stacks_run_as_they_are(stack):
     shape = (6, 6, 2) if isinstance(stack[0], layers.Conv2DTranspose) else (6,)
     model = redes.Sequential([layers.Input(shape), *stack])
-    assert folding.folded(model.layers) == model.layers
+    assert folding.Folding().layers(model.layers) == model.layers
 
 
 def test_the_model_and_its_layers_are_untouched_by_predict():
@@ -92,3 +92,25 @@ def test_predict_folds_the_weights_of_the_moment():
     second = model.predict(x)
     assert not np.allclose(first, second)
     np.testing.assert_allclose(second, unfolded(model, x), rtol=1e-5, atol=1e-6)
+
+
+def test_a_pair_is_folded_only_when_its_activations_outweigh_its_weights():
+    """Folding costs passes over the kernel: a Dense 288 → 8 is not folded for 10 samples (2,312 weights
+    against 80 outputs), a 1×1 Conv2D's 32 weights against 2,880 outputs are."""
+    model = redes.Sequential([layers.Input((6, 6, 3)), layers.Conv2D(8, 1), layers.BatchNormalization(),
+                              layers.Flatten(), layers.Dense(8), layers.BatchNormalization()])
+    conv, _, flatten, dense, _ = model.layers
+    run = folding.Folding().layers(model.layers, samples=10)
+    assert run[0] is not conv and run[1:] == [flatten, dense, model.layers[4]]
+    assert len(folding.Folding().layers(model.layers, samples=1000)) == 3
+
+
+def test_the_folded_copies_are_built_once_and_refolded_at_every_call():
+    model = with_statistics(redes.Sequential([layers.Input((5,)), layers.Dense(4), layers.BatchNormalization()]))
+    plan = folding.Folding()
+    first = plan.layers(model.layers)[0]
+    model.layers[0].set_weights([w + 1 for w in model.layers[0].get_weights()])
+    second = plan.layers(model.layers)[0]
+    assert second is first  # the same copy, its weights refolded
+    x = RNG.normal(size=(3, 5))
+    np.testing.assert_allclose(second(x), unfolded(model, x), rtol=1e-5, atol=1e-6)

@@ -82,6 +82,11 @@ class ArrayBatches(_Passes):
         self.shuffle = shuffle
         super().__init__(-(-len(data[0]) // batch_size), steps)
 
+    @property
+    def samples(self) -> int:
+        """The samples the ``steps`` batches hold."""
+        return min(len(self.data[0]), self.steps * self.batch_size)
+
     def _new_pass(self) -> Iterator:
         count, size = len(self.data[0]), self.batch_size
         order = rng().permutation(count) if self.shuffle else None

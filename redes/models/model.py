@@ -354,9 +354,9 @@ class Model(LayerContainer):
         return buffer
 
     @contextlib.contextmanager
-    def _folded_for_inference(self):
-        """The block of ``predict`` and ``evaluate``: Sequential runs its BatchNormalizations folded into the
-        layers before them there (``folding``); a model of another kind runs as it is."""
+    def _folded_for_inference(self, batches: Batches):
+        """The block of ``predict`` and ``evaluate`` over ``batches``: Sequential runs its BatchNormalizations
+        folded into the layers before them there (``folding``); a model of another kind runs as it is."""
         yield
 
     def predict_step(self, x) -> list:
@@ -622,7 +622,7 @@ class Model(LayerContainer):
         steps = check_positive_int("steps", steps, allow_none=True)
         batches = self._batches(x, y, sample_weight, batch_size=batch_size, steps=steps)
         callback_list = self._callbacks(callbacks, _resolve_verbose(verbose), {"epochs": 1, "steps": batches.steps})
-        with distributed.ending_every_rank_on_error(), self._folded_for_inference():
+        with distributed.ending_every_rank_on_error(), self._folded_for_inference(batches):
             logs = self._test_loop(batches.epoch(), callback_list)
         return logs if return_dict else _flatten(logs)
 
@@ -650,7 +650,7 @@ class Model(LayerContainer):
             return parts if len(parts) > 1 else parts[0]
 
         callback_list.call("on_predict_begin", {})
-        with self._folded_for_inference():
+        with self._folded_for_inference(batches):
             self._run_batches("predict", batches.epoch(), step, callback_list)
         callback_list.call("on_predict_end", {})
         if not outputs:

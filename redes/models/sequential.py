@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from .. import serialization
 from ..layers.base import Layer
 from ..layers.core import Input
 from ..tensor import Tensor4D
 from . import folding
+from .batches import ArrayBatches
 from .model import Model
-
-
-class _InferencePlan:
-    """The layers ``predict`` and ``evaluate`` run (held outside a list attribute: they are not sublayers)."""
-
-    def __init__(self, layers: list[Layer]) -> None:
-        self.layers = layers
 
 
 class Sequential(Model):
@@ -40,7 +32,7 @@ class Sequential(Model):
 
     def __init__(self, layers=None, name: str | None = None, trainable: bool = True, dtype=None) -> None:
         self._layers: list[Layer] = []
-        self._inference: _InferencePlan | None = None  # inside predict and evaluate: the folded layers
+        self._folding = folding.Folding()  # not a container attribute: its folded copies are not sublayers
         self._input_layer: Input | None = None
         self._chain: list = []  # once built: the Input's symbolic tensor, then each layer's output
         self._explicit_dtype = dtype is not None
@@ -133,18 +125,13 @@ class Sequential(Model):
         return shape
 
     def forward(self, x: Tensor4D, training: bool = False) -> Tensor4D:
-        plan = self._inference
-        for layer in plan.layers if plan is not None and not training else self._layers:
+        running = self._folding.running  # inside predict and evaluate: BatchNormalizations folded (``folding``)
+        for layer in running if running is not None and not training else self._layers:
             x = layer(x, training=training)
         return x
 
-    @contextlib.contextmanager
-    def _folded_for_inference(self):
-        self._inference = _InferencePlan(folding.folded(self._layers))
-        try:
-            yield
-        finally:
-            self._inference = None
+    def _folded_for_inference(self, batches):
+        return self._folding.folded(self._layers, batches.samples if isinstance(batches, ArrayBatches) else None)
 
     def _backward(self, grad: Tensor4D) -> Tensor4D:
         for layer in reversed(self._layers):
