@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ._harness import machine_info
+
 WORKER = r'''
 import json, os, sys, time
 import numpy as np
@@ -79,16 +81,6 @@ def _run(script: str, ranks: int, threads: int, *arguments: str) -> dict:
         return json.loads(output.read_text())
 
 
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
-
-
 def main() -> None:
     epochs = {}
     for model, samples, batch in (("mlp", 6400, 64), ("cnn", 1280, 128)):
@@ -99,7 +91,7 @@ def main() -> None:
     allreduce = _run(ALLREDUCE, 2, 1, str(parameters))["seconds"]
     size = parameters * 4
     bandwidth = size / allreduce  # the 2-rank ring moves 2·(N−1)/N · S = S bytes
-    print(f"CPU: {_cpu()}; {time.strftime('%Y-%m-%d')}\n")
+    print(f"CPU: {machine_info()['CPU']}; {time.strftime('%Y-%m-%d')}\n")
     print("| model (samples, batch) | 1 × 1 thread | 1 × 2 threads | 2 × 1 thread | efficiency 2 × 1 |")
     print("|---|---|---|---|---|")
     for model, samples, batch in (("mlp", 6400, 64), ("cnn", 1280, 128)):

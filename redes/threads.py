@@ -75,10 +75,7 @@ def limited():
     """Run the body with ``num_threads()`` BLAS threads, and give the library its setting back after."""
     threads = num_threads()
     blas = _controller(required=False) if threads is not None else None
-    if blas is None:
-        yield
-        return
-    before = blas.get()
+    before = blas.get() if blas is not None else threads
     if before == threads:
         yield
         return

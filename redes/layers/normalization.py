@@ -264,22 +264,21 @@ class BatchNormalization(_AffineNormalization):
     def inference_affine(self) -> tuple:
         """(s, t), the per-channel map y = s ⊙ x + t of inference: s = γ / √(σ² + ε), t = β − s ⊙ μ, with the
         moving mean μ and variance σ² (γ = 1 without ``scale``, β = 0 without ``center``); each (C,)."""
-        factor = self._moving_inverse_std()
-        if self.scale:
-            factor *= self.gamma
+        return self._affine(1.0 / xp.sqrt(self.moving_variance + self.epsilon))
+
+    def _affine(self, inv_std) -> tuple:
+        factor = inv_std * self.gamma if self.scale else inv_std
         offset = -self.moving_mean * factor
         if self.center:
             offset += self.beta
         return factor, offset
 
-    def _moving_inverse_std(self):
-        return 1.0 / xp.sqrt(self.moving_variance + self.epsilon)
-
     def _forward_inference(self, x2):
-        factor, offset = self.inference_affine()
+        inv_std = 1.0 / xp.sqrt(self.moving_variance + self.epsilon)
+        factor, offset = self._affine(inv_std)
         y = x2 * factor
         y += offset
-        self._x, self._inv_std, self._xhat = x2, self._moving_inverse_std(), None
+        self._x, self._inv_std, self._xhat = x2, inv_std, None
         return y
 
     def backward(self, grad: Tensor4D) -> Tensor4D:
